@@ -1,0 +1,47 @@
+# claimbench: `make reproduce` runs the fast CPU profile of every paper; `make test` runs the tests.
+# Each target creates .venv and installs the pinned dependencies if they are missing.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# 2 cores: one BLAS/OpenMP thread per process avoids oversubscription (10-20x slowdowns seen).
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
+export XLA_FLAGS ?= --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: venv reproduce test bench report check lint clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null || { echo "error: $(PY) not found (claimbench needs Python 3.11)"; exit 2; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+reproduce: $(STAMP)
+	$(BIN)/dvc repro
+	$(BIN)/claimbench summary
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks -q --benchmark-only --benchmark-columns=min,median,max,rounds
+
+report: $(STAMP)
+	$(BIN)/claimbench report
+
+check: $(STAMP)
+	$(BIN)/claimbench check
+
+lint: $(STAMP)
+	$(BIN)/ruff check src papers tests benchmarks
+
+clean:
+	rm -rf reports/runs reports/index.html reports/figures .pytest_cache

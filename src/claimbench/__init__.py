@@ -1,0 +1,3 @@
+"""claimbench: literature-grounded reproduction benchmarks for deep-learning theory."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,76 @@
+"""Find papers by walking papers/*/ (no hand-kept list) and load their parts on demand.
+
+A paper folder holds claims.py (PAPER, CLAIMS), config.py (Params), torch_impl.py and jax_impl.py
+(EXPERIMENTS), figures.py (draw). Backends are imported only when asked for, so listing papers
+or building the report never imports torch or jax.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import papers as _papers_pkg
+from claimbench.claims import Claim
+
+BACKENDS = ("torch", "jax")
+PAPERS_DIR = Path(_papers_pkg.__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Paper:
+    """Bibliographic identity of a paper: shown in `claimbench list` and the report."""
+
+    title: str
+    authors: str
+    arxiv: str  # id with version, e.g. "2401.07085v3"
+    venue: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv}"
+
+
+@dataclass(frozen=True)
+class LoadedPaper:
+    """A paper's claims and parameter class, loaded from its folder."""
+
+    slug: str
+    info: Paper
+    claims: tuple[Claim, ...]
+    params_cls: type
+    folder: Path
+
+
+def discover_papers(root: Path = PAPERS_DIR) -> list[str]:
+    """Sorted slugs of papers/*/ folders that hold a claims.py."""
+    return sorted(p.parent.name for p in Path(root).glob("*/claims.py") if not p.parent.name.startswith("_"))
+
+
+def load_paper(slug: str) -> LoadedPaper:
+    """Import a paper's claims and config; raise KeyError with the known slugs if it does not exist."""
+    known = discover_papers()
+    if slug not in known:
+        raise KeyError(f"unknown paper {slug!r}; known papers: {', '.join(known)}")
+    claims_mod = importlib.import_module(f"papers.{slug}.claims")
+    config_mod = importlib.import_module(f"papers.{slug}.config")
+    claims = tuple(claims_mod.CLAIMS)
+    for c in claims:
+        if c.paper != slug:
+            raise ValueError(f"claim {c.id!r} in papers/{slug}/claims.py must start with '{slug}.'")
+    return LoadedPaper(slug, claims_mod.PAPER, claims, config_mod.Params, PAPERS_DIR / slug)
+
+
+def backend_module(slug: str, backend: str) -> ModuleType:
+    """Import papers/<slug>/<backend>_impl.py (this imports the framework)."""
+    if backend not in BACKENDS:
+        raise KeyError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return importlib.import_module(f"papers.{slug}.{backend}_impl")
+
+
+def figures_module(slug: str) -> ModuleType | None:
+    """Import papers/<slug>/figures.py if the paper has one."""
+    if not (PAPERS_DIR / slug / "figures.py").exists():
+        return None
+    return importlib.import_module(f"papers.{slug}.figures")
