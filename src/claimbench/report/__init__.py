@@ -1,0 +1,1 @@
+"""Report: figures theme, verdict tables and the offline HTML page."""
