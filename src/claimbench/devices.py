@@ -1,6 +1,8 @@
 """Resolve `--device cpu|cuda|auto` for a backend; frameworks are imported only inside the functions."""
 from __future__ import annotations
 
+from claimbench.params import ParamsError
+
 DEVICES = ("cpu", "cuda", "auto")
 
 
@@ -18,10 +20,10 @@ def cuda_available(backend: str) -> bool:
 def resolve_device(device: str, backend: str) -> str:
     """Return 'cpu' or 'cuda'; 'auto' picks cuda when present; asking for absent cuda is an error."""
     if device not in DEVICES:
-        raise ValueError(f"--device {device!r}: choose one of {', '.join(DEVICES)}")
+        raise ParamsError(f"--device {device!r}: choose one of {', '.join(DEVICES)}")
     if device == "cpu":
         return "cpu"
     has = cuda_available(backend)
     if device == "cuda" and not has:
-        raise ValueError(f"--device cuda: {backend} sees no CUDA GPU on this machine (use cpu or auto)")
+        raise ParamsError(f"--device cuda: {backend} sees no CUDA GPU on this machine (use cpu or auto)")
     return "cuda" if has else "cpu"

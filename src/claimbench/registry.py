@@ -13,9 +13,9 @@ from types import ModuleType
 
 import papers as _papers_pkg
 from claimbench.claims import Claim
+from claimbench.params import ParamsError
 
 BACKENDS = ("torch", "jax")
-PAPERS_DIR = Path(_papers_pkg.__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -43,34 +43,45 @@ class LoadedPaper:
     folder: Path
 
 
-def discover_papers(root: Path = PAPERS_DIR) -> list[str]:
-    """Sorted slugs of papers/*/ folders that hold a claims.py."""
-    return sorted(p.parent.name for p in Path(root).glob("*/claims.py") if not p.parent.name.startswith("_"))
+def paper_dirs() -> dict[str, Path]:
+    """{slug: folder} for every folder holding a claims.py in any entry of the `papers` package path."""
+    found = {}
+    for root in map(Path, _papers_pkg.__path__):
+        for claims in sorted(root.glob("*/claims.py")):
+            if not claims.parent.name.startswith(("_", ".")):
+                found.setdefault(claims.parent.name, claims.parent)
+    return found
+
+
+def discover_papers() -> list[str]:
+    """Sorted slugs of the papers/*/ folders that hold a claims.py."""
+    return sorted(paper_dirs())
 
 
 def load_paper(slug: str) -> LoadedPaper:
-    """Import a paper's claims and config; raise KeyError with the known slugs if it does not exist."""
-    known = discover_papers()
-    if slug not in known:
-        raise KeyError(f"unknown paper {slug!r}; known papers: {', '.join(known)}")
+    """Import a paper's claims and config; raise ParamsError naming the known slugs if it does not exist."""
+    dirs = paper_dirs()
+    known = sorted(dirs)
+    if slug not in dirs:
+        raise ParamsError(f"unknown paper {slug!r}; known papers: {', '.join(known) or '(none)'}")
     claims_mod = importlib.import_module(f"papers.{slug}.claims")
     config_mod = importlib.import_module(f"papers.{slug}.config")
     claims = tuple(claims_mod.CLAIMS)
     for c in claims:
         if c.paper != slug:
             raise ValueError(f"claim {c.id!r} in papers/{slug}/claims.py must start with '{slug}.'")
-    return LoadedPaper(slug, claims_mod.PAPER, claims, config_mod.Params, PAPERS_DIR / slug)
+    return LoadedPaper(slug, claims_mod.PAPER, claims, config_mod.Params, dirs[slug])
 
 
 def backend_module(slug: str, backend: str) -> ModuleType:
     """Import papers/<slug>/<backend>_impl.py (this imports the framework)."""
     if backend not in BACKENDS:
-        raise KeyError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        raise ParamsError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     return importlib.import_module(f"papers.{slug}.{backend}_impl")
 
 
 def figures_module(slug: str) -> ModuleType | None:
     """Import papers/<slug>/figures.py if the paper has one."""
-    if not (PAPERS_DIR / slug / "figures.py").exists():
+    if not (paper_dirs()[slug] / "figures.py").exists():
         return None
     return importlib.import_module(f"papers.{slug}.figures")

@@ -1,0 +1,17 @@
+"""Hessian-vector products (torch and jax, same signatures) and top Hessian eigenvalues.
+
+`claimbench.hessian.lanczos` is framework-neutral (numpy/scipy): it takes any numpy matvec.
+The backends live in `hvp_torch` and `hvp_jax`; import the one you need explicitly, so that
+importing this package never imports torch or jax:
+
+    from claimbench.hessian import top_eigenvalues            # numpy only
+    from claimbench.hessian import hvp_torch                  # imports torch
+    op = hvp_torch.make_matvec(loss_fn, theta, *args)        # numpy -> numpy, H(theta) v
+    top_eigenvalues(op, dim=theta.numel(), k=1, tol=1e-4)
+
+Method as in Cohen et al. (ICLR 2021, arXiv:2103.00065, `src/utilities.py`): HVPs fed to
+`scipy.sparse.linalg.eigsh` (Lanczos) through a `LinearOperator`, with power iteration as a check.
+"""
+from claimbench.hessian.lanczos import EigResult, power_iteration, top_eigenvalues
+
+__all__ = ["EigResult", "power_iteration", "top_eigenvalues"]

@@ -1,0 +1,51 @@
+"""Hessian-vector products in torch over a flat parameter vector (forward-over-reverse, torch.func).
+
+Same signatures as `claimbench.hessian.hvp_jax`: `loss_fn(theta, *args) -> scalar` with `theta` a
+1-D tensor. H v = d/dε ∇L(θ + εv) at ε = 0, i.e. `jvp(grad(L), (θ,), (v,))` — Pearlmutter's trick,
+as in Cohen et al. (ICLR 2021) who use double backprop for the same product.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from torch.func import grad, hessian, jvp
+
+
+def flatten(params: Sequence[torch.Tensor]) -> tuple[torch.Tensor, Callable[[torch.Tensor], list[torch.Tensor]]]:
+    """A flat copy of a list of tensors and the function mapping a flat vector back to that list."""
+    shapes = [p.shape for p in params]
+    sizes = [p.numel() for p in params]
+
+    def unflatten(theta: torch.Tensor) -> list[torch.Tensor]:
+        return [chunk.reshape(s) for chunk, s in zip(torch.split(theta, sizes), shapes)]
+
+    return torch.cat([p.detach().reshape(-1) for p in params]), unflatten
+
+
+def gradient(loss_fn: Callable, theta: torch.Tensor, *args) -> torch.Tensor:
+    """∇L(θ)."""
+    return grad(loss_fn)(theta, *args)
+
+
+def hvp(loss_fn: Callable, theta: torch.Tensor, v: torch.Tensor, *args) -> torch.Tensor:
+    """H(θ) v with H = ∇²L(θ), by a jvp of the gradient."""
+    # H v = ∂_ε ∇L(θ + ε v)|_{ε=0}
+    return jvp(lambda t: grad(loss_fn)(t, *args), (theta,), (v,))[1]
+
+
+def dense_hessian(loss_fn: Callable, theta: torch.Tensor, *args) -> torch.Tensor:
+    """The full Hessian matrix (tests and tiny networks only)."""
+    return hessian(loss_fn)(theta, *args)
+
+
+def make_matvec(loss_fn: Callable, theta: torch.Tensor, *args) -> Callable[[np.ndarray], np.ndarray]:
+    """v ↦ H(θ) v as a numpy → numpy function (float64), for `claimbench.hessian.lanczos`."""
+    theta = theta.detach()
+
+    def matvec(v: np.ndarray) -> np.ndarray:
+        vt = torch.as_tensor(v, dtype=theta.dtype, device=theta.device)
+        return hvp(loss_fn, theta, vt, *args).detach().cpu().numpy().astype(np.float64)
+
+    return matvec

@@ -1,0 +1,173 @@
+"""Run one paper on one backend and profile: experiments × seeds, verdicts, figures, atomic writes.
+
+Each experiment named by an active claim is called once per seed with a progress bar and a timer.
+An exception or a NaN in one experiment makes the claims reading it ERROR (with the message); the
+other experiments, claims and papers go on. Everything is written to a staging folder that replaces
+the run folder only when the run is complete.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from claimbench import params as params_mod
+from claimbench import registry, results
+from claimbench.claims import Claim, Verdict, evaluate, skipped
+from claimbench.progress import progress
+
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def configure_threads(threads: int) -> None:
+    """Pin BLAS/OpenMP, torch and XLA to `threads` threads; call before the frameworks are imported."""
+    for var in THREAD_VARS:
+        os.environ[var] = str(threads)
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                                       f"intra_op_parallelism_threads={threads}")
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(threads)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that selects one run; validated before any backend is imported or file written."""
+
+    paper: registry.LoadedPaper
+    backend: str
+    profile: str
+    params: Any
+    device: str = "cpu"  # resolved: cpu or cuda
+    seeds: int | None = None  # None: each claim's own `seeds` (1 in the smoke profile)
+    threads: int = 1
+
+
+def make_spec(paper: str, backend: str, profile: str, *, params_path: Path, overrides: Mapping = (),
+              device: str = "cpu", seeds: int | None = None, threads: int = 1) -> RunSpec:
+    """Load the paper and validate its params (raises ParamsError with a one-line message)."""
+    loaded = registry.load_paper(paper)
+    if backend not in registry.BACKENDS:
+        raise params_mod.ParamsError(f"--backend {backend!r}: choose one of {', '.join(registry.BACKENDS)}")
+    if seeds is not None and seeds < 1:
+        raise params_mod.ParamsError(f"--seeds {seeds}: expected an integer >= 1")
+    p = params_mod.load(loaded.params_cls, params_path, paper, profile, overrides)
+    configure_threads(threads)
+    from claimbench.devices import resolve_device
+
+    return RunSpec(loaded, backend, profile, p, resolve_device(device, backend), seeds, threads)
+
+
+def seeds_for(claim: Claim, spec: RunSpec) -> int:
+    """How many seeds a claim is evaluated on in this run."""
+    if spec.seeds is not None:
+        return spec.seeds
+    return 1 if spec.profile == "smoke" else claim.seeds
+
+
+def _call(fn, spec: RunSpec, device: str, seed: int) -> tuple[dict | None, str, float]:
+    """Run one experiment for one seed; return (measurements or None, error message, seconds)."""
+    t0 = time.perf_counter()
+    try:
+        out = fn(spec.params, seed, device)
+        if not isinstance(out, Mapping):
+            raise TypeError(f"experiment returned {type(out).__name__}, expected a dict of measurements")
+        return dict(out), "", time.perf_counter() - t0
+    except Exception as exc:  # noqa: BLE001 - captured as ERROR, the run goes on
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f" ({Path(frame.filename).name}:{frame.lineno})"
+        return None, f"{type(exc).__name__}: {exc}{where}", time.perf_counter() - t0
+
+
+def _claim_verdict(claim: Claim, n: int, outputs: dict, errors: dict, times: dict) -> Verdict:
+    values, errs = [], []
+    for seed in range(n):
+        out = outputs.get((claim.experiment, seed))
+        if out is None:
+            values.append(None)
+            errs.append(errors.get((claim.experiment, seed), ""))
+        elif claim.metric not in out:
+            values.append(None)
+            errs.append(f"experiment {claim.experiment!r} returned no metric {claim.metric!r}")
+        else:
+            values.append(out[claim.metric])
+    verdict = evaluate(claim, values, sorted(set(e for e in errs if e)))
+    wall = sum(times.get((claim.experiment, s), 0.0) for s in range(n))
+    return dataclasses.replace(verdict, wall_s=round(wall, 3))
+
+
+def execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
+    """Run the experiments, evaluate every claim, draw figures and write the run folder atomically."""
+    t_start = time.perf_counter()
+    configure_threads(spec.threads)
+    device = spec.device
+    module = registry.backend_module(spec.paper.slug, spec.backend)
+    active = [c for c in spec.paper.claims if spec.profile in c.profiles]
+    needed: dict[str, int] = {}
+    for c in active:
+        needed[c.experiment] = max(needed.get(c.experiment, 0), seeds_for(c, spec))
+    jobs = [(e, s) for e, n in needed.items() for s in range(n)]
+    outputs, errors, times = {}, {}, {}
+    bar = progress(jobs, desc=f"{spec.paper.slug}/{spec.backend}/{spec.profile}", leave=True)
+    for exp, seed in bar:
+        bar.set_postfix_str(f"{exp} seed {seed}")
+        fn = module.EXPERIMENTS.get(exp)
+        if fn is None:
+            errors[(exp, seed)] = f"{spec.backend}_impl has no experiment {exp!r}"
+            continue
+        out, err, sec = _call(fn, spec, device, seed)
+        times[(exp, seed)] = sec
+        if out is None:
+            errors[(exp, seed)] = err
+        else:
+            outputs[(exp, seed)] = out
+    verdicts = [_claim_verdict(c, seeds_for(c, spec), outputs, errors, times) if c in active
+                else skipped(c, spec.profile) for c in spec.paper.claims]
+    _write(spec, out_root, device, verdicts, outputs, errors, times, time.perf_counter() - t_start)
+    return verdicts
+
+
+def _draw_figures(slug: str, outputs: dict, folder: Path) -> tuple[dict, str]:
+    """Call the paper's figures.draw on {experiment: [seed0, seed1, ...]}; failures are recorded, not raised."""
+    mod = registry.figures_module(slug)
+    if mod is None:
+        return {}, ""
+    by_exp: dict[str, list] = {}
+    for (exp, seed), out in sorted(outputs.items()):
+        by_exp.setdefault(exp, [])
+        by_exp[exp].extend([None] * (seed + 1 - len(by_exp[exp])))
+        by_exp[exp][seed] = out
+    try:
+        return dict(mod.draw(by_exp, folder)), ""
+    except Exception as exc:  # noqa: BLE001 - a broken figure must not lose the verdicts
+        return {}, f"{type(exc).__name__}: {exc}"
+
+
+def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> None:
+    slug = spec.paper.slug
+    final = results.run_dir(out_root, slug, spec.backend, spec.profile)
+    with results.staging_dir(final) as tmp:
+        scalars: dict[str, dict] = {}
+        for (exp, seed), out in sorted(outputs.items()):
+            s, arrays = results.split_measurements(out)
+            scalars.setdefault(exp, {})[str(seed)] = s
+            results.save_arrays(tmp / "arrays", exp, seed, arrays)
+        figures, fig_error = _draw_figures(slug, outputs, tmp / "figures")
+        results.write_json(tmp / "measurements.json", scalars)
+        results.write_json(tmp / "verdicts.json", [v.to_dict() for v in verdicts])
+        meta = {"paper": slug, "backend": spec.backend, "profile": spec.profile, "device": device,
+                "threads": spec.threads, "seeds": spec.seeds, "wall_s": round(wall, 3),
+                "params": dataclasses.asdict(spec.params), "figures": figures, "figure_error": fig_error,
+                "experiment_wall_s": {f"{e}/seed{s}": round(t, 3) for (e, s), t in sorted(times.items())},
+                "experiment_errors": {f"{e}/seed{s}": m for (e, s), m in sorted(errors.items())},
+                **results.environment_meta(Path.cwd())}
+        results.write_json(tmp / "meta.json", meta)
+    counts = results.count_statuses(verdicts)
+    results.write_json(results.metrics_path(out_root, slug, spec.backend, spec.profile),
+                       {slug: {spec.backend: counts}})
