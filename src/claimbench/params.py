@@ -9,6 +9,7 @@ message is one line naming the key and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -18,6 +19,7 @@ import yaml
 from claimbench.claims import PROFILES
 
 _MISSING = dataclasses.MISSING
+_FLOAT_LITERAL = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 class ParamsError(ValueError):
@@ -42,6 +44,8 @@ def _coerce_scalar(value: Any, tp: type, key: str) -> Any:
     """Return value as type tp, or raise ParamsError; int is accepted for float, nothing else converts."""
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if tp is float and isinstance(value, str) and _FLOAT_LITERAL.fullmatch(value.strip()):
+        return float(value)  # PyYAML (YAML 1.1) reads 1e-3 as a string
     if tp is bool and isinstance(value, bool):
         return value
     if tp in (int, float, str) and isinstance(value, tp) and not isinstance(value, bool):

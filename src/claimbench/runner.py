@@ -52,6 +52,7 @@ class RunSpec:
 def make_spec(paper: str, backend: str, profile: str, *, params_path: Path, overrides: Mapping = (),
               device: str = "cpu", seeds: int | None = None, threads: int = 1) -> RunSpec:
     """Load the paper and validate its params (raises ParamsError with a one-line message)."""
+    params_mod.read_yaml(params_path)  # a missing or broken file is reported before anything else
     loaded = registry.load_paper(paper)
     if backend not in registry.BACKENDS:
         raise params_mod.ParamsError(f"--backend {backend!r}: choose one of {', '.join(registry.BACKENDS)}")
