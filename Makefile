@@ -12,6 +12,8 @@ export OPENBLAS_NUM_THREADS ?= 1
 export XLA_FLAGS ?= --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
+# dvc stages call `claimbench`: put the venv first on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: venv reproduce test bench report check lint clean
 
