@@ -3,7 +3,18 @@ import math
 
 import pytest
 
-from claimbench.claims import AtLeast, AtMost, Between, Claim, Close, Source, Status, Verdict, evaluate, skipped
+from claimbench.claims import (
+    AtLeast,
+    AtMost,
+    Between,
+    Claim,
+    Close,
+    Source,
+    Status,
+    Verdict,
+    evaluate,
+    skipped,
+)
 
 
 def make_claim(expect, seeds=1, must_hold=1, **kw):

@@ -170,5 +170,4 @@ def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> No
                 **results.environment_meta(Path.cwd())}
         results.write_json(tmp / "meta.json", meta)
     counts = results.count_statuses(verdicts)
-    results.write_json(results.metrics_path(out_root, slug, spec.backend, spec.profile),
-                       {slug: {spec.backend: counts}})
+    results.write_json(results.metrics_path(out_root, slug, spec.backend, spec.profile), counts)
