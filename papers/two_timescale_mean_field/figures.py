@@ -1,0 +1,108 @@
+"""Figures in the style of Takakura & Suzuki (2024): Fig. 1 (alignment, df vs noise), Fig. 2 (label noise),
+plus the objective against steps for several particle counts and the network vs kernel baselines."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from claimbench.report.theme import new_figure, save_figure
+
+
+def _ok(runs) -> list[dict]:
+    return [r for r in (runs or []) if r is not None]
+
+
+def _band(ax, x, ys, label, color):
+    """Mean over seeds with a +-1 std band."""
+    ys = np.asarray(ys, dtype=float)
+    mean, std = ys.mean(axis=0), ys.std(axis=0)
+    ax.plot(x, mean, label=label, color=color)
+    ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.2, linewidth=0)
+
+
+def _sweep_panels(runs, level_key, level_name, panels, title):
+    """One panel per (path key, y label); one line per level of the sweep; returns the figure."""
+    fig, axes = new_figure(ncols=len(panels))
+    levels, steps = runs[0][level_key], runs[0]["record_steps"]
+    colors = sns.color_palette("viridis", len(levels))
+    for ax, (key, ylabel) in zip(axes[0], panels, strict=True):
+        for i, lev in enumerate(levels):
+            _band(ax, steps, [r[key][i] for r in runs], f"{level_name} = {lev:g}", colors[i])
+        ax.set_xlabel("step t")
+        ax.set_ylabel(ylabel)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(f"{title} ({len(runs)} seeds, mean ± std)")
+    return fig
+
+
+def draw_fig1(runs, outdir: Path) -> str:
+    """Fig. 1: kernel-target alignment and degrees of freedom over training, per intrinsic noise sigma."""
+    fig = _sweep_panels(runs, "noise_levels", "σ", [("align_f_path", "alignment A(K_t, f*)"),
+                                                    ("df_path", "degrees of freedom df(K_t)")],
+                        "Intrinsic noise")
+    return save_figure(fig, outdir, "fig1_alignment_df")
+
+
+def draw_fig2(runs, outdir: Path) -> str:
+    """Fig. 2: degrees of freedom and test MSE under the label-noise procedure, per scale s."""
+    fig = _sweep_panels(runs, "label_noise_scales", "s", [("df_path", "degrees of freedom df(K_t)"),
+                                                          ("test_mse_path", "test MSE vs f*")],
+                        "Label-noise procedure")
+    return save_figure(fig, outdir, "fig2_label_noise")
+
+
+def draw_objective(runs, outdir: Path) -> str:
+    """G_data + G_reg against steps for each particle count N (C1)."""
+    fig, axes = new_figure(width=5.0)
+    ax = axes[0][0]
+    counts = runs[0]["particle_counts"]
+    colors = sns.color_palette("mako", len(counts))
+    steps = np.arange(runs[0]["objective"].shape[1])
+    for i, n in enumerate(counts):
+        _band(ax, steps, [r["objective"][i] for r in runs], f"N = {n}", colors[i])
+    ax.set_yscale("log")
+    ax.set_xlabel("step t")
+    ax.set_ylabel("G_data + G_reg (no entropy)")
+    ax.legend(fontsize=8)
+    ax.set_title(f"MFLD objective ({len(runs)} seeds)")
+    return save_figure(fig, outdir, "objective_vs_steps")
+
+
+def draw_kernels(results: dict, outdir: Path) -> str | None:
+    """Test MSE of the network and of tuned kernel baselines (C3), at the paper's d and at C3's larger d."""
+    groups = [("noise_levels", "_d", "vs initial kernel (C3a)"), ("baselines", "", "vs RBF (C3b)")]
+    methods = [("nn_test_mse", "network"), ("init_kernel_test_mse", "KRR, initial kernel"),
+               ("rbf_test_mse", "KRR, tuned RBF"), ("null_test_mse", "predict 0")]
+    rows = []
+    for exp, suffix, claim in groups:
+        for r in _ok(results.get(exp)):
+            if f"nn_test_mse{suffix}" in r:
+                label = f"d = {int(r['input_dim' + suffix])}, {claim}"
+                rows += [(label, name, float(r[key + suffix])) for key, name in methods]
+    if not rows:
+        return None
+    df = pd.DataFrame(rows, columns=["setting", "method", "test MSE"])
+    fig, axes = new_figure(width=6.0)
+    ax = axes[0][0]
+    sns.barplot(df, x="setting", y="test MSE", hue="method", errorbar="sd", ax=ax)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("Network vs tuned fixed kernels (f* = x1 x2, mean ± std over seeds)")
+    return save_figure(fig, outdir, "test_error_vs_kernels")
+
+
+def draw(results: dict[str, list[dict | None]], outdir: Path) -> dict[str, str]:
+    """Draw every figure whose experiment has at least one finished seed; {figure name: png file}."""
+    out = {}
+    drawers = [("noise_levels", "fig1_alignment_df", draw_fig1), ("label_noise", "fig2_label_noise", draw_fig2),
+               ("particles", "objective_vs_steps", draw_objective)]
+    for exp, name, fn in drawers:
+        runs = _ok(results.get(exp))
+        if runs:
+            out[name] = fn(runs, outdir)
+    kernels = draw_kernels(results, outdir)
+    if kernels:
+        out["test_error_vs_kernels"] = kernels
+    return out
