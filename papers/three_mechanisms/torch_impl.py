@@ -1,0 +1,181 @@
+"""PyTorch backend: float64 gradient descent of the linear model (C1–C6) and the digits MLP (C7).
+
+Run: `claimbench run three_mechanisms --backend torch --profile fast`.
+The GD step uses the paper's gradients written out (dL/du = kappa e W n, dL/dW = kappa e u nᵀ),
+not autograd: on CPU a per-step autograd call is ~8x slower for these tiny tensors, and the
+torch-vs-jax test (jax uses jax.grad) checks the written-out gradient against autodiff.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from claimbench.progress import progress
+from papers.three_mechanisms import measures, mlp_common
+from papers.three_mechanisms.common import LinearBatch
+
+DTYPE = torch.float64
+
+
+def simulate_gd(batch: LinearBatch, device: str = "cpu"):
+    """Euler/GD on L = ½(kappa uᵀWn − a)² for every run; returns u, w = Wn (B, R+1, d), ‖W‖_F² (B, R+1)."""
+    def t(x):
+        return torch.as_tensor(np.asarray(x), dtype=DTYPE, device=device)
+
+    u, W, n = t(batch.u0), t(batch.W0), t(batch.n)
+    k, a = t(batch.kappa)[:, None], t(batch.a)[:, None]
+    step_u, step_w = t(batch.h * batch.eta_u)[:, None], t(batch.h * batch.eta_w)[:, None]
+    nT = n[:, None, :]
+    stride = batch.n_steps // batch.n_records
+    vector = W.shape[2] == 1  # d_in = 1: W = w nᵀ with n = ±1, so step the vector w directly
+    w = (W @ n[:, :, None])[..., 0]
+    us, ws, fro = [u], [w], [(W * W).sum((1, 2))]
+    with torch.no_grad():
+        for _ in progress(range(batch.n_records), desc="gd (torch)"):
+            for _ in range(stride):
+                # e = κ uᵀ W n − a;  ke = κ e
+                ke = k * (k * (u * w).sum(1, keepdim=True) - a)
+                if vector:
+                    # u ← u − h η_u κ e w,   w ← w − h η_w κ e u   (simultaneous)
+                    u, w = u - step_u * ke * w, w - step_w * ke * u
+                else:
+                    # u ← u − h η_u κ e W n,   W ← W − h η_w κ e u nᵀ
+                    u, W = u - step_u * ke * w, W - (step_w * ke * u)[:, :, None] * nT
+                    w = (W @ n[:, :, None])[..., 0]
+            us.append(u)
+            ws.append(w)
+            fro.append((w * w).sum(1) if vector else (W * W).sum((1, 2)))
+    stack = lambda xs: torch.stack(xs, 1).cpu().numpy()  # noqa: E731
+    return stack(us), stack(ws), stack(fro)
+
+
+def exact_vs_gd(params, seed, device):
+    """C1/C2: closed form vs GD (h, 2h) vs adaptive ODE solver; conserved quantities."""
+    return measures.run_exact_vs_gd(params, seed, simulate_gd, device)
+
+
+def phase_diagram(params, seed, device):
+    """C3: kernel-change exponents (closed form) and a GD confirmation per parameterization."""
+    return measures.run_phase_diagram(params, seed, simulate_gd, device)
+
+
+def phase_gd(params, seed, device):
+    """C3: gradient-descent confirmation of the kernel change per parameterization at one width."""
+    return measures.run_phase_gd(params, seed, simulate_gd, device)
+
+
+def alignment(params, seed, device):
+    """C4: learning by alignment (small init) vs the kernel run."""
+    return measures.run_alignment(params, seed, simulate_gd, device)
+
+
+def disalignment(params, seed, device):
+    """C5: learning by disalignment (|f0| > |a|)."""
+    return measures.run_disalignment(params, seed, simulate_gd, device)
+
+
+def rescaling(params, seed, device):
+    """C6: learning by rescaling (u0 ∥ w0)."""
+    return measures.run_rescaling(params, seed, simulate_gd, device)
+
+
+# ---- C7: MLP 64-w-w-10 on digits (float32) -------------------------------------------------
+
+def _forward(theta, x, eps=None):
+    """NTK-parameterised ReLU MLP: z_l = (h Wᵀ + b)/√fan_in (+ eps_l); returns (output, layer inputs)."""
+    h, inputs = x, []
+    for i in range(0, len(theta), 2):
+        W, b = theta[i], theta[i + 1]
+        inputs.append(h)
+        z = (h @ W.T + b) / float(np.sqrt(W.shape[1]))
+        if eps is not None:
+            z = z + eps[i // 2]
+        h = z if i == len(theta) - 2 else torch.relu(z)
+    return h, inputs
+
+
+def _probe_ntk(theta, x):
+    """Empirical NTK Θ(x, x') = Σ_c ∇θ f_c(x)·∇θ f_c(x') on the probe inputs.
+
+    For a dense layer ∂f_c/∂W_l = δ_lc h_{l−1}ᵀ/√n_{l−1} (δ = ∂f/∂z_l, by torch.func.jacrev per
+    probe), so Θ = Σ_l (Σ_c δ_lc δ_lcᵀ) ⊙ (h_{l−1} h_{l−1}ᵀ + 1)/n_{l−1}: the full-Jacobian
+    product without materialising the (probes × 10 × parameters) Jacobian (tested against it).
+    """
+    theta = [p.detach() for p in theta]
+    eps = [torch.zeros(theta[i].shape[0], dtype=x.dtype, device=x.device) for i in range(0, len(theta), 2)]
+
+    def out(xi, e):
+        return _forward(theta, xi[None], e)[0][0]
+
+    deltas = torch.func.vmap(torch.func.jacrev(out, argnums=1), in_dims=(0, None))(x, eps)
+    _, inputs = _forward(theta, x)
+    ntk = torch.zeros(len(x), len(x), dtype=torch.float64, device=x.device)
+    for dl, h in zip(deltas, inputs, strict=True):
+        dd = torch.einsum("pci,qci->pq", dl.double(), dl.double())
+        ntk += dd * (h.double() @ h.double().T + 1.0) / h.shape[1]
+    return ntk.cpu().numpy()
+
+
+def _snapshot(theta, data):
+    """Measurements of one network state (see mlp_common.run_measures)."""
+    with torch.no_grad():
+        out, inputs = _forward(theta, data["t_x_train"])
+        feat = inputs[-1]
+        loss = 0.5 * ((out - data["t_y_train"]) ** 2).sum(1).mean()
+        test_out, _ = _forward(theta, data["t_x_test"])
+        W3 = theta[-2] / float(np.sqrt(theta[-2].shape[1]))
+        norms = [float(theta[i].norm()) for i in range(0, len(theta), 2)]
+    return {"feat": feat.cpu().numpy(), "readout": W3.cpu().numpy(), "norms": norms, "loss": float(loss),
+            "ntk": _probe_ntk(theta, data["t_x_probe"]), "test_pred": test_out.argmax(1).cpu().numpy()}
+
+
+def _init_theta(seed, width, alpha, stream, dev):
+    return [torch.tensor(a, device=dev, requires_grad=True) for layer in
+            mlp_common.init_mlp(seed, width, alpha, stream) for a in layer]
+
+
+def _train_mlp(params, seed, data, width, alpha, stream, lr=None):
+    """SGD on ½ mean ‖f − y‖² from the shared numpy init; returns start/end measures.
+
+    lr=None: the run's own stable lr, min(mlp_lr, 1/(λmax(Θ0)/probes)).
+    """
+    dev = data["t_x_train"].device
+    theta = _init_theta(seed, width, alpha, stream, dev)
+    start = _snapshot(theta, data)
+    lr = mlp_common.stable_lr(params.mlp_lr, start["ntk"]) if lr is None else lr
+    idx = mlp_common.batch_indices(seed, params.mlp_steps, len(data["x_train"]), params.mlp_batch, stream)
+    x, y = data["t_x_train"], data["t_y_train"]
+    for step in progress(range(params.mlp_steps), desc=f"mlp {stream} (torch)"):
+        sel = torch.as_tensor(idx[step], device=dev)
+        loss = 0.5 * ((_forward(theta, x[sel])[0] - y[sel]) ** 2).sum(1).mean()
+        grads = torch.autograd.grad(loss, theta)
+        with torch.no_grad():
+            for p, g in zip(theta, grads, strict=True):
+                p -= lr * g
+    return {**mlp_common.run_measures(start, _snapshot(theta, data), data), "lr": lr}
+
+
+def mlp_digits(params, seed, device):
+    """C7: init-scale runs (alpha) at one width and an NTK-parameterised width trend, on digits."""
+    data = mlp_common.load_data(params.mlp_probes)
+    for k in ("x_train", "y_train", "x_test", "x_probe"):
+        data["t_" + k] = torch.as_tensor(data[k], device=device)
+    runs = {("alpha", a): _train_mlp(params, seed, data, params.mlp_width, a, f"alpha{a:g}")
+            for a in params.mlp_alphas}
+    # the width trend uses one lr for every width (kernel limits are taken at fixed lr)
+    lr = min(mlp_common.stable_lr(params.mlp_lr, _probe_ntk(_init_theta(seed, w, 1.0, f"width{w}", device),
+                                                            data["t_x_probe"])) for w in params.mlp_trend_widths)
+    runs.update({("width", w): _train_mlp(params, seed, data, w, 1.0, f"width{w}", lr)
+                 for w in params.mlp_trend_widths})
+    return mlp_common.summarize(runs, params.mlp_alphas, params.mlp_trend_widths)
+
+
+EXPERIMENTS = {
+    "exact_vs_gd": exact_vs_gd,
+    "phase_diagram": phase_diagram,
+    "phase_gd": phase_gd,
+    "alignment": alignment,
+    "disalignment": disalignment,
+    "rescaling": rescaling,
+    "mlp_digits": mlp_digits,
+}
