@@ -89,3 +89,8 @@ def test_malformed_claims_are_rejected(kw):
 def test_source_kind_is_paper_or_derived():
     with pytest.raises(ValueError):
         Source("blog", "somewhere")
+
+
+def test_expectation_text_never_rounds_the_threshold():
+    assert str(AtLeast(1 - 1e-9)) == "≥ 0.999999999" and str(AtMost(1e-3)) == "≤ 0.001"
+    assert str(Between(0.85, 1.2)) == "in [0.85, 1.2]" and str(Close(2.0, rtol=0.1)) == "≈ 2 (rtol 0.1)"

@@ -15,6 +15,12 @@ from typing import Literal, Mapping, Sequence, Union
 PROFILES = ("smoke", "fast", "full")
 
 
+def _num(x: float) -> str:
+    """Short form of a threshold that never rounds it to a different number (0.999999999 stays)."""
+    short = f"{x:g}"
+    return short if float(short) == x else repr(float(x))
+
+
 class Status(str, Enum):
     """Outcome of one claim on one backend and profile."""
 
@@ -53,7 +59,7 @@ class Close:
     def __str__(self) -> str:
         parts = [f"rtol {self.rtol:g}"] if self.rtol else []
         parts += [f"atol {self.atol:g}"] if self.atol else []
-        return f"≈ {self.target:g} ({', '.join(parts) or 'exact'})"
+        return f"≈ {_num(self.target)} ({', '.join(parts) or 'exact'})"
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ class AtLeast:
         return x - self.lo
 
     def __str__(self) -> str:
-        return f"≥ {self.lo:g}"
+        return f"≥ {_num(self.lo)}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ class AtMost:
         return self.hi - x
 
     def __str__(self) -> str:
-        return f"≤ {self.hi:g}"
+        return f"≤ {_num(self.hi)}"
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,7 @@ class Between:
         return min(x - self.lo, self.hi - x)
 
     def __str__(self) -> str:
-        return f"in [{self.lo:g}, {self.hi:g}]"
+        return f"in [{_num(self.lo)}, {_num(self.hi)}]"
 
 
 Expectation = Union[Close, AtLeast, AtMost, Between]

@@ -19,7 +19,7 @@ def flatten(params: Sequence[torch.Tensor]) -> tuple[torch.Tensor, Callable[[tor
     sizes = [p.numel() for p in params]
 
     def unflatten(theta: torch.Tensor) -> list[torch.Tensor]:
-        return [chunk.reshape(s) for chunk, s in zip(torch.split(theta, sizes), shapes)]
+        return [chunk.reshape(s) for chunk, s in zip(torch.split(theta, sizes), shapes, strict=True)]
 
     return torch.cat([p.detach().reshape(-1) for p in params]), unflatten
 
