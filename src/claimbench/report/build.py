@@ -106,14 +106,19 @@ def html_page(df: pd.DataFrame) -> str:
     """reports/index.html: one card per claim (statement, source, verdict per backend, margin, reason, figure)."""
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
-    cards = []
+    cards, shown = [], {}  # shown: figure file -> anchor of the card that embeds it (each image once)
     for (paper, profile, claim), g in df.groupby(["paper", "profile", "claim"], sort=False):
         first = g.iloc[0]
-        figs = [(r.backend, _data_uri(r.figure)) for r in g.itertuples() if r.figure]
-        cards.append({"paper": paper, "profile": profile, "claim": claim, "statement": first.statement,
-                      "source": first.source, "why": first.why, "note": first.note, "expected": first.expected,
-                      "rows": [{k: _fmt(v) for k, v in r._asdict().items()} for r in g.itertuples()],
-                      "figure": next((uri for _, uri in figs if uri), "")})
+        ran = g[(g.status != "SKIP") & (g.figure != "")]  # a skipped claim has no figure of its own
+        fig = ran.figure.iloc[0] if len(ran) else ""
+        anchor = f"{paper}-{profile}-{claim}"
+        cards.append({"paper": paper, "profile": profile, "claim": claim, "anchor": anchor,
+                      "statement": first.statement, "source": first.source, "why": first.why, "note": first.note,
+                      "expected": first.expected, "rows": [{k: _fmt(v) for k, v in r._asdict().items()}
+                                                           for r in g.itertuples()],
+                      "figure": "" if fig in shown else _data_uri(fig), "figure_ref": shown.get(fig, "")})
+        if fig and fig not in shown:
+            shown[fig] = anchor
     papers = {s: registry.load_paper(s).info for s in df.paper.unique()}
     counts = counts_table(df).to_dict("records")
     return env.get_template("index.html.j2").render(cards=cards, papers=papers, counts=counts)
