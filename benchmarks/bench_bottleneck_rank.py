@@ -1,0 +1,33 @@
+"""Per-step cost of the bottleneck-rank training loop (Jacot 2023, arXiv 2305.19008v3), per backend.
+
+Run: OMP_NUM_THREADS=1 .venv/bin/python -m pytest benchmarks/bench_bottleneck_rank.py --benchmark-only
+Each round is one Adam window of STEPS full-batch steps at the fast profile's sizes; the jax window
+(one jitted lax.scan) is compiled in the warm-up round. ms/step = mean time / STEPS (extra_info).
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from claimbench.params import load
+from papers.bottleneck_rank import common
+from papers.bottleneck_rank.config import Params
+
+ROOT = Path(__file__).resolve().parents[1]
+STEPS = 250
+
+
+@pytest.mark.parametrize("depth", [8, 12])
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_adam_step(benchmark, backend, depth):
+    impl = pytest.importorskip(f"papers.bottleneck_rank.{backend}_impl")
+    fast = load(Params, ROOT / "params.yaml", "bottleneck_rank", "fast")
+    p = dataclasses.replace(fast, depth=depth, steps=STEPS, conv_window=STEPS, conv_tol=0.0)
+    task = common.make_task(p, 0)
+    net = common.init_net(p, 0, depth)
+    benchmark.extra_info.update(backend=backend, depth=depth, width=p.width, n_samples=p.n_samples,
+                                dtype=p.dtype, steps_per_round=STEPS)
+    benchmark.pedantic(impl.adam, args=(net, task.x, task.y, p, depth), rounds=5, iterations=1, warmup_rounds=1)
+    benchmark.extra_info["ms_per_step"] = 1e3 * benchmark.stats.stats.mean / STEPS

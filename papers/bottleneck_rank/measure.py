@@ -1,0 +1,190 @@
+"""Measurements on a trained ReLU MLP, in float64 numpy (Jacot 2023, arXiv 2305.19008v3, Thm. and Fig. 1).
+
+For a ReLU net the input Jacobian and the NTK are exact products of the weights and the 0/1
+activation patterns D_l(x), so they are computed here without autodiff (tests compare them with
+torch autodiff). `measure_net` returns everything the claims read about one trained net.
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.neighbors import KNeighborsRegressor
+
+Net = tuple[list[np.ndarray], list[np.ndarray]]  # (weights W_1..W_L as (out, in), biases b_1..b_L)
+TOP = 10  # singular values kept per layer for the Fig. 1-style plots
+
+
+def forward(net: Net, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Pre-activations pre_1..pre_L and post-activations h_0 = x, h_1..h_{L-1} of the ReLU MLP."""
+    weights, biases = net
+    pres, posts = [], [x]
+    for ell, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        # pre_l = W_l h_{l-1} + b_l ; h_l = σ(pre_l) with σ = ReLU (homogeneous, as in the paper)
+        pres.append(posts[-1] @ w.T + b)
+        if ell < len(weights) - 1:
+            posts.append(np.maximum(pres[-1], 0.0))
+    return pres, posts
+
+
+def middle_layers(depth: int, lo: float, hi: float) -> range:
+    """1-based layers l in [round(lo L), round(hi L)) (spec: 'almost all layers' = the middle ones)."""
+    return range(max(1, round(lo * depth)), min(depth, round(hi * depth)))
+
+
+def representation_rank(h: np.ndarray, energy: float, centred: bool = True) -> int:
+    """Smallest r with Σ_{i≤r} s_i² ≥ energy · Σ s_i² for the (centred) N×w representation."""
+    h = h - h.mean(axis=0, keepdims=True) if centred else h
+    s2 = np.linalg.svd(h, compute_uv=False) ** 2
+    if s2.sum() <= 0:
+        return 0
+    return int(np.searchsorted(np.cumsum(s2) / s2.sum(), energy - 1e-12) + 1)
+
+
+def backward_factors(net: Net, pres: list[np.ndarray]) -> list[np.ndarray]:
+    """B_l(x) = ∂f(x)/∂pre_l, shape (N, d_out, n_l): B_L = I, B_l = B_{l+1} W_{l+1} D_l(x)."""
+    weights = net[0]
+    n, d_out = pres[-1].shape
+    factors = [np.broadcast_to(np.eye(d_out), (n, d_out, d_out))]
+    for ell in range(len(weights) - 2, -1, -1):
+        mask = (pres[ell] > 0).astype(np.float64)[:, None, :]  # D_l = diag(σ'(pre_l))
+        factors.append((factors[-1] @ weights[ell + 1]) * mask)
+    return factors[::-1]
+
+
+def jacobian_logdet(jac: np.ndarray, k: int) -> np.ndarray:
+    """2 log|J(x)|_+ restricted to the top-k singular values: 2 Σ_{i≤k} log s_i(J(x)), per x."""
+    s = np.linalg.svd(jac, compute_uv=False)[:, :k]
+    with np.errstate(divide="ignore"):
+        return 2.0 * np.log(s).sum(axis=1)
+
+
+def ntk_trace(factors: list[np.ndarray], posts: list[np.ndarray]) -> np.ndarray:
+    """Tr Θ(x, x) = Σ_j ‖∂f_j(x)/∂θ‖² = Σ_l ‖B_l(x)‖_F² (‖h_{l-1}(x)‖² + 1) (weights and biases)."""
+    return sum((f**2).sum(axis=(1, 2)) * ((h**2).sum(axis=1) + 1.0) for f, h in zip(factors, posts, strict=True))
+
+
+def ntk_lambda_max(factors: list[np.ndarray], posts: list[np.ndarray], n: int) -> float:
+    """λ_max of the Gram NTK Θ[(a,j),(b,i)] = Σ_l B_l(a)[j]·B_l(b)[i] (h_{l-1}(a)·h_{l-1}(b) + 1)."""
+    d_out = factors[0].shape[1]
+    gram = np.zeros((n * d_out, n * d_out))
+    for f, h in zip(factors, posts, strict=True):
+        f, h = f[:n], h[:n]
+        kern = h @ h.T + 1.0
+        gram += (np.einsum("ajw,biw->ajbi", f, f) * kern[:, None, :, None]).reshape(n * d_out, -1)
+    return float(np.linalg.eigvalsh(gram)[-1])
+
+
+def knn_r2(features: np.ndarray, target: np.ndarray, seed: int) -> float:
+    """Cross-validated R² of a 10-NN regression features -> target (C6: is the layer a function of z_1..z_k?)."""
+    pred = cross_val_predict(KNeighborsRegressor(n_neighbors=10), features, target,
+                             cv=KFold(5, shuffle=True, random_state=seed))
+    resid = ((target - pred) ** 2).sum(axis=0)
+    total = ((target - target.mean(axis=0)) ** 2).sum(axis=0)
+    return float(np.mean(1.0 - resid / total))
+
+
+
+
+def _spectrum_summary(svs: list[np.ndarray], mids: range, k: int, thr: float) -> dict:
+    """C1 on one net: counts n_l = #{s_i(W_l) > thr}, their top values and the gap s_{n+1}."""
+    counts = np.array([int((s > thr).sum()) for s in svs])
+    ok = [ell for ell in mids if counts[ell - 1] in (k, k + 1)]
+    tops = np.concatenate([svs[ell - 1][: counts[ell - 1]] for ell in (ok or mids)] + [np.zeros(0)])
+    nxt = [svs[ell - 1][counts[ell - 1]] if counts[ell - 1] < svs[ell - 1].size else 0.0 for ell in mids]
+    mid_counts = counts[[ell - 1 for ell in mids]]
+    return {
+        "mid_count_median": float(np.median(mid_counts)),
+        "mid_frac_count_ok": len(ok) / len(mids),
+        "mid_top_min": float(tops.min()) if tops.size else 0.0,  # no order-1 value at all: 0 (fails)
+        "mid_top_max": float(tops.max()) if tops.size else 0.0,
+        "mid_gap_sv": float(np.median(nxt)),
+        "counts_layers": counts,
+    }
+
+
+def _representation_summary(posts: list[np.ndarray], mids: range, k: int, energy: float) -> dict:
+    """C2 on one net: centred (and uncentred) 99%-energy ranks of h_1..h_{L-1}."""
+    r99 = np.array([representation_rank(h, energy) for h in posts[1:]])
+    r99u = np.array([representation_rank(h, energy, centred=False) for h in posts[1:]])
+    mid = r99[[ell - 1 for ell in mids]]
+    return {
+        "mid_r99_median": float(np.median(mid)),
+        "mid_r99_max_minus_k": float(mid.max() - k),
+        "mid_frac_r99_eq_k": float(np.mean(mid == k)),
+        "all_frac_r99_eq_k": float(np.mean(r99 == k)),
+        "r99_layers": r99,
+        "r99u_layers": r99u,
+    }
+
+
+def _symmetry_summary(posts: list[np.ndarray], z: np.ndarray, k: int, seed: int) -> dict:
+    """C6 (Sec. 5, Fig. 2): is the middle representation a function of z_1..z_k only?"""
+    h = posts[len(posts) // 2]
+    h = h - h.mean(axis=0, keepdims=True)
+    u, s, _ = np.linalg.svd(h, full_matrices=False)
+    pcs = u[:, :2] * s[:2]
+    out = {"mid_pcs": pcs, "latent_relevant": z[:, :k], "knn_r2_relevant": knn_r2(z[:, :k], pcs, seed)}
+    out["knn_r2_irrelevant"] = knn_r2(z[:, k:], pcs, seed) if z.shape[1] > k else float("nan")
+    return out
+
+
+def measure_net(net: Net, x: np.ndarray, y: np.ndarray, p, lmax: bool = False,
+                z: np.ndarray | None = None, seed: int = 0) -> dict:
+    """All per-net measurements (C1–C4, C6) of a trained net on the training inputs x."""
+    weights, biases = net
+    depth, k = len(weights), p.rank
+    svs = [np.linalg.svd(w, compute_uv=False) for w in weights]
+    mids = middle_layers(depth, p.mid_lo, p.mid_hi)
+    pres, posts = forward(net, x)
+    factors = backward_factors(net, pres)
+    # Jf(x) = W_L D_{L-1} W_{L-1} ... D_1 W_1  (= B_1(x) W_1)
+    logdet = jacobian_logdet(factors[0] @ weights[0], k)
+    wnorm2 = float(sum((w**2).sum() for w in weights))
+    out = {"depth": depth, "wnorm2": wnorm2,
+           "theta_norm2": wnorm2 + float(sum((b**2).sum() for b in biases)),
+           "mse": float(((pres[-1] - y) ** 2).sum(axis=1).mean()),
+           "y_var": float(((y - y.mean(axis=0)) ** 2).sum(axis=1).mean()),
+           "max_2logdet_J": float(logdet.max()), "mean_2logdet_J": float(logdet.mean()),
+           # finite-L bound (spec §2, Horn + AM–GM): ‖W‖² − L k ≥ 2 log|Jf(x)|_+ for every θ and x
+           "c3_min_margin": float((wnorm2 - depth * k - logdet).min()),
+           # Tr Θ(x,x) / L averaged over the training inputs (C4: Θ = O(L))
+           "ntk_trace_over_L": float(ntk_trace(factors, posts).mean() / depth),
+           "svals_top10": np.stack([np.pad(s[:TOP], (0, max(0, TOP - s.size))) for s in svs])}
+    out.update(_spectrum_summary(svs, mids, k, p.sv_threshold))
+    out.update(_representation_summary(posts, mids, k, p.energy))
+    # E(L) = ‖W‖² − L n, n the realised middle-layer count (R^(1) proxy, weights only)
+    out["excess_norm"] = wnorm2 - depth * out["mid_count_median"]
+    out["excess_minus_logdet"] = out["excess_norm"] - out["max_2logdet_J"]
+    if lmax:
+        n = min(len(x), p.ntk_samples)
+        out["ntk_lmax_over_n"] = ntk_lambda_max(factors, posts, n) / n
+    if z is not None:
+        out.update(_symmetry_summary(posts, z, k, seed))
+    return out
+
+
+def summarise_sweep(rows: list[dict], k: int) -> dict:
+    """C3b, C3c, C4a, C5 and C1 depth scaling from the per-depth measurements (sorted by depth)."""
+    depths = np.array([r["depth"] for r in rows], dtype=float)
+    w2 = np.array([r["wnorm2"] for r in rows])
+    n_mid = np.array([r["mid_count_median"] for r in rows])
+    tr = np.array([r["ntk_trace_over_L"] for r in rows])
+    # ‖W‖² ≈ L R^(0) + R^(1): least-squares slope against L estimates R^(0)
+    slope = float(np.polyfit(depths, w2, 1)[0]) if len(rows) >= 2 else float("nan")
+    # C1.4: median s_{n+1} · sqrt(L) must not grow (the theorem bounds s_{n+1} by O(L^{-1/2}))
+    gap_sqrt = np.array([r["mid_gap_sv"] for r in rows]) * np.sqrt(depths)
+    excess = w2 - depths * n_mid[-1]
+    ref = 1 if len(rows) > 2 else 0
+    return {
+        "sweep_depths": depths, "sweep_wnorm2": w2, "sweep_n_mid": n_mid, "sweep_ntk_trace_over_L": tr,
+        "sweep_r99_mid": np.array([r["mid_r99_median"] for r in rows]), "sweep_gap_sqrtL": gap_sqrt,
+        "sweep_max_2logdet_J": np.array([r["max_2logdet_J"] for r in rows]), "sweep_excess": excess,
+        "sweep_mse": np.array([r["mse"] for r in rows]),
+        "wnorm2_slope": slope, "slope_minus_n": slope - n_mid[-1],
+        "ntk_ratio_max": float(tr.max() / tr[0]),
+        "n_mid_max_increase": float(np.diff(n_mid).max()) if len(rows) >= 2 else 0.0,
+        "n_mid_last_minus_k": float(n_mid[-1] - k),
+        "gap_sqrtL_increase": float(gap_sqrt[-1] - 1.3 * gap_sqrt[0]),
+        # C3c: |E(L_max) − E(L_ref)| / (n (L_max − L_ref)), L_ref the second-smallest depth (12 in full)
+        "excess_growth": float(abs(excess[-1] - excess[ref]) / (max(n_mid[-1], 1) * max(depths[-1] - depths[ref], 1))),
+    }
