@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
-export XLA_FLAGS ?= --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1
+export XLA_FLAGS ?= --xla_cpu_multi_thread_eigen=false
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 # dvc stages call `claimbench`: put the venv first on PATH.

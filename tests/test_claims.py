@@ -1,5 +1,8 @@
 """Claim evaluation semantics: expectations, margins, k-of-n seeds, NaN and missing values, skips."""
+import json
 import math
+
+import numpy as np
 
 import pytest
 
@@ -50,10 +53,11 @@ def test_k_of_n_seeds_rule_and_median():
     assert v.status is Status.FAIL and v.seeds_held == 1 and v.margin == pytest.approx(-1.0)
 
 
-def test_fewer_seeds_than_claimed_scales_the_rule():
-    claim = make_claim(AtMost(1.0), seeds=3, must_hold=3)
-    v = evaluate(claim, [0.5])
-    assert v.must_hold == 1 and v.status is Status.PASS
+@pytest.mark.parametrize("seeds, must_hold, n, k", [(3, 3, 1, 1), (3, 2, 1, 1), (3, 1, 5, 2), (3, 3, 5, 5),
+                                                    (3, 2, 3, 2), (5, 4, 2, 2)])
+def test_other_seed_counts_keep_the_fraction_rounded_up(seeds, must_hold, n, k):
+    claim = make_claim(AtMost(1.0), seeds=seeds, must_hold=must_hold)
+    assert evaluate(claim, [0.5] * n).must_hold == k
 
 
 @pytest.mark.parametrize("bad", [float("nan"), math.inf, None])
@@ -72,9 +76,27 @@ def test_skip_names_profiles_and_reason():
     assert v.status is Status.SKIP and "full" in v.message and "depth 25" in v.message
 
 
-def test_verdict_round_trips_through_dict():
+def test_verdict_round_trips_through_json(tmp_path):
+    from claimbench.results import write_json
+
     v = evaluate(make_claim(Between(0, 1), seeds=2, must_hold=2), [0.2, 0.4])
-    assert Verdict.from_dict(v.to_dict()) == v
+    write_json(tmp_path / "v.json", v.to_dict())
+    assert Verdict.from_dict(json.loads((tmp_path / "v.json").read_text())) == v
+    e = evaluate(make_claim(AtMost(1.0)), [float("nan")])
+    write_json(tmp_path / "e.json", e.to_dict())  # NaN is stored as null: strict JSON
+    assert json.loads((tmp_path / "e.json").read_text())["per_seed"] == [None]
+
+
+@pytest.mark.parametrize("bad", [lambda: Close(1.0, rtol=-0.5), lambda: AtMost(float("nan")),
+                                 lambda: AtLeast(math.inf), lambda: Between(1.0, 0.0), lambda: Close("1")])
+def test_expectations_need_finite_sensible_thresholds(bad):
+    with pytest.raises(ValueError):
+        bad()
+
+
+def test_an_array_is_not_a_metric_value():
+    v = evaluate(make_claim(AtMost(1.0)), [np.array([0.1, 0.2])])
+    assert v.status is Status.ERROR and "not a number" in v.message
 
 
 @pytest.mark.parametrize("kw", [dict(why=" "), dict(seeds=2, must_hold=3), dict(profiles=("huge",)),

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from claimbench.cli import main
@@ -16,7 +17,7 @@ def cli(*argv):
 
 
 def test_list_run_report_check(demo_paper, capsys):
-    assert cli("list", "--params") == 0
+    assert cli("list", "--show-params") == 0
     out = capsys.readouterr().out
     assert "zz_demo" in out and "source: derived: demo" in out and "param width" in out
     assert cli("run", "zz_demo", "--profile", "smoke", "--backend", "all") == 0
@@ -56,8 +57,10 @@ def test_check_passes_when_all_claims_pass(demo_paper, capsys, monkeypatch):
     (["run", "zz_demo", "--set", "width=wide"], "zz_demo.fast.width: expected int, got str"),
     (["run", "zz_demo", "--backend", "mxnet"], "invalid choice: 'mxnet'"),
     (["run", "zz_demo", "--seeds", "0"], "--seeds 0"),
-    (["run", "zz_demo", "zz_demo", "--set", "width=3", "--threads", "0"], "--threads 0"),
+    (["run", "zz_demo", "zz_demo", "--set", "width=3", "--threads", "0"], "--threads '0'"),
     (["check"], "no results"),
+    (["run", "zz_demo", "--set", "three_mechanisms.width=99"], "'three_mechanisms' is not among the papers"),
+    (["run", "zz_demo", "--threads", "two"], "--threads 'two'"),
 ])
 def test_bad_input_is_one_line_exit_2_nothing_written(demo_paper, capsys, argv, needle):
     assert cli(*argv) == 2
@@ -74,3 +77,32 @@ def test_bad_params_file_and_unknown_command_from_the_shell(tmp_path):
         r = subprocess.run(exe + argv, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
         assert r.returncode == 2 and needle in r.stderr and r.stderr.count("\n") == 1, r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_thread_variable_is_one_line(demo_paper, capsys, monkeypatch):
+    monkeypatch.setenv("CLAIMBENCH_THREADS", "abc")
+    assert cli("run", "zz_demo") == 2
+    assert "CLAIMBENCH_THREADS 'abc'" in capsys.readouterr().err
+
+
+def test_report_defaults_to_the_suite_profile(demo_paper, capsys):
+    with open("params.yaml", "a") as f:
+        f.write("suite: {profile: fast, device: cpu}\n")
+    assert cli("run", "zz_demo", "--profile", "smoke") == 0
+    assert cli("run", "zz_demo", "--profile", "fast") == 0
+    assert cli("report") == 0
+    assert set(pd.read_csv("reports/verdicts.csv").profile) == {"fast"}
+    assert cli("report", "--profile", "all") == 0
+    assert set(pd.read_csv("reports/verdicts.csv").profile) == {"fast", "smoke"}
+
+
+def test_report_ignores_runs_of_a_removed_paper(demo_paper, capsys):
+    assert cli("run", "zz_demo", "--profile", "smoke") == 0
+    stale = Path("reports/runs/gone_paper/torch/smoke")
+    stale.parent.mkdir(parents=True)
+    import shutil
+
+    shutil.copytree("reports/runs/zz_demo/torch/smoke", stale)
+    meta = stale / "meta.json"
+    meta.write_text(meta.read_text().replace('"paper": "zz_demo"', '"paper": "gone_paper"'))
+    assert cli("report", "--profile", "all") == 0

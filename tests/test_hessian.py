@@ -87,7 +87,7 @@ def test_flatten_round_trips():
     t, unflat = hvp_torch.flatten([torch.tensor(p) for p in params])
     j, unravel = hvp_jax.flatten([jnp.asarray(p) for p in params])
     np.testing.assert_array_equal(t.numpy(), np.asarray(j))
-    for p, a, b in zip(params, unflat(t), unravel(j)):
+    for p, a, b in zip(params, unflat(t), unravel(j), strict=True):
         np.testing.assert_array_equal(p, a.numpy())
         np.testing.assert_array_equal(p, np.asarray(b))
 

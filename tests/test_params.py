@@ -34,6 +34,7 @@ def test_good_values_fill_the_frozen_dataclass():
     ({"width": 3, "flag": 1}, "x.fast.flag: expected bool, got int"),
     ({"width": 3, "widths": 4}, "x.fast.widths: expected a non-empty list of int"),
     ({"width": 3, "widths": [4, 0]}, "x.fast.widths[1]: 0 is out of range"),
+    ({"width": 3, "lr": float("nan")}, "x.fast.lr: expected a finite number, got nan"),
 ])
 def test_each_bad_value_names_the_key(values, needle):
     with pytest.raises(ParamsError) as err:
@@ -46,8 +47,10 @@ def test_profiles_and_papers_from_the_file(tmp_path):
     f.write_text("x:\n  smoke: {width: 1}\n  fast: {width: 2}\n  full: {width: 3}\ny: 3\n")
     assert load(P, f, "x", "fast").width == 2
     assert load(P, f, "x", "fast", {"width": 7}).width == 7
+    f.write_text(f.read_text() + "w:\n  smoke: [1, 2]\n")
     for paper, profile, needle in [("z", "fast", "no section 'z'"), ("x", "medium", "profile 'medium' is unknown"),
-                                   ("y", "fast", "y.fast: missing profile")]:
+                                   ("y", "fast", "y.fast: missing profile"),
+                                   ("w", "smoke", "w.smoke: expected a mapping of key: value, got list")]:
         with pytest.raises(ParamsError, match=needle):
             load(P, f, paper, profile)
     with pytest.raises(ParamsError, match="out of range"):

@@ -1,5 +1,8 @@
 """Runner: errors and NaNs become ERROR while the rest goes on; results are atomic and reproducible."""
 import json
+from pathlib import Path
+
+import numpy as np
 
 import pytest
 
@@ -44,6 +47,48 @@ def test_same_seed_same_numbers(demo_paper):
 def test_smoke_profile_runs_one_seed_and_seeds_flag_overrides(demo_paper):
     assert run_demo(demo_paper, profile="smoke")["good"].seeds_run == 1
     assert run_demo(demo_paper, seeds=3)["good"].seeds_run == 3
+
+
+def test_bad_measurement_types_are_errors_of_that_experiment_only(demo_paper, monkeypatch):
+    import papers.zz_demo.torch_impl as impl
+
+    monkeypatch.setitem(impl.EXPERIMENTS, "e2", lambda p, seed, device: {"z": object()})
+    v = run_demo(demo_paper)
+    assert v["boom"].status is Status.ERROR and "must be a number or a numpy array" in v["boom"].message
+    assert v["good"].status is Status.PASS
+
+    monkeypatch.setitem(impl.EXPERIMENTS, "e2", lambda p, seed, device: {"z": np.ones(3)})
+    v = run_demo(demo_paper)
+    assert v["boom"].status is Status.ERROR and "not a number" in v["boom"].message
+
+
+def test_multi_line_exception_messages_become_one_line(demo_paper, monkeypatch):
+    import papers.zz_demo.torch_impl as impl
+
+    def broken(p, seed, device):
+        raise ValueError("first line\nsecond line")
+
+    monkeypatch.setitem(impl.EXPERIMENTS, "e2", broken)
+    assert "ValueError: first line second line" in run_demo(demo_paper)["boom"].message
+
+
+def test_interrupt_while_writing_results_keeps_the_previous_run(demo_paper, monkeypatch):
+    run_demo(demo_paper)
+    folder = results.run_dir(demo_paper.parent / "reports", "zz_demo", "torch", "fast")
+    before = sorted(p.name for p in folder.rglob("*"))
+    real = results.write_json
+
+    def interrupted(path, data):
+        if Path(path).name == "meta.json":
+            raise KeyboardInterrupt
+        real(path, data)
+
+    monkeypatch.setattr(results, "write_json", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_demo(demo_paper, seeds=3)
+    assert sorted(p.name for p in folder.rglob("*")) == before
+    assert json.loads((folder / "meta.json").read_text())["seeds_run"] == {"e1": [0, 1], "e2": [0]}
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_interrupted_run_leaves_previous_results_untouched(demo_paper):

@@ -8,11 +8,19 @@ logic: imports neither torch nor jax.
 from __future__ import annotations
 
 import math
+import numbers
+import statistics
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal, Mapping, Sequence, Union
 
 PROFILES = ("smoke", "fast", "full")
+
+
+def _check_finite(name: str, **values: float) -> None:
+    for key, v in values.items():
+        if not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise ValueError(f"{name}.{key} must be a finite number, got {v!r}")
 
 
 def _num(x: float) -> str:
@@ -53,6 +61,11 @@ class Close:
     rtol: float = 0.0
     atol: float = 0.0
 
+    def __post_init__(self):
+        _check_finite("Close", target=self.target, rtol=self.rtol, atol=self.atol)
+        if self.rtol < 0 or self.atol < 0:
+            raise ValueError(f"Close needs rtol, atol >= 0, got {self.rtol}, {self.atol}")
+
     def margin(self, x: float) -> float:
         return self.atol + self.rtol * abs(self.target) - abs(x - self.target)
 
@@ -68,6 +81,9 @@ class AtLeast:
 
     lo: float
 
+    def __post_init__(self):
+        _check_finite("AtLeast", lo=self.lo)
+
     def margin(self, x: float) -> float:
         return x - self.lo
 
@@ -80,6 +96,9 @@ class AtMost:
     """x <= hi."""
 
     hi: float
+
+    def __post_init__(self):
+        _check_finite("AtMost", hi=self.hi)
 
     def margin(self, x: float) -> float:
         return self.hi - x
@@ -96,6 +115,7 @@ class Between:
     hi: float
 
     def __post_init__(self):
+        _check_finite("Between", lo=self.lo, hi=self.hi)
         if not self.lo <= self.hi:
             raise ValueError(f"Between needs lo <= hi, got {self.lo} > {self.hi}")
 
@@ -192,6 +212,11 @@ def scaled_must_hold(claim: Claim, n_seeds: int) -> int:
     return max(1, math.ceil(claim.must_hold * n_seeds / claim.seeds))
 
 
+def _is_finite_real(v) -> bool:
+    """True for a finite python/numpy real number or bool (an array, tensor or None is not a metric value)."""
+    return isinstance(v, numbers.Real) and math.isfinite(float(v))
+
+
 def evaluate(claim: Claim, values: Sequence[float | None], errors: Sequence[str] = ()) -> Verdict:
     """Apply the claim's expectation to one value per seed and the k-of-n rule.
 
@@ -203,17 +228,18 @@ def evaluate(claim: Claim, values: Sequence[float | None], errors: Sequence[str]
     n = len(values)
     k = scaled_must_hold(claim, n)
     common = dict(claim_id=claim.id, expected=str(claim.expect), seeds_run=n, must_hold=k)
-    bad = [i for i, v in enumerate(values) if v is None or not math.isfinite(float(v))]
+    bad = [i for i, v in enumerate(values) if not _is_finite_real(v)]
     if n == 0 or bad:
         msg = "; ".join(e for e in errors if e) or (
-            f"metric {claim.metric!r} is NaN/inf or missing for seed(s) {bad}" if n else "no seeds run")
-        return Verdict(status=Status.ERROR, per_seed=tuple(values), message=msg, **common)
+            f"metric {claim.metric!r} is NaN/inf, missing or not a number for seed(s) {bad}" if n
+            else "no seeds run")
+        kept = tuple(float(v) if _is_finite_real(v) else None for v in values)
+        return Verdict(status=Status.ERROR, per_seed=kept, message=msg, **common)
     vals = [float(v) for v in values]
     margins = sorted((claim.expect.margin(v) for v in vals), reverse=True)
     held = sum(m >= 0 for m in margins)
     status = Status.PASS if held >= k else Status.FAIL
-    median = sorted(vals)[n // 2] if n % 2 else 0.5 * sum(sorted(vals)[n // 2 - 1:n // 2 + 1])
-    return Verdict(status=status, measured=median, per_seed=tuple(vals), margin=margins[k - 1],
+    return Verdict(status=status, measured=statistics.median(vals), per_seed=tuple(vals), margin=margins[k - 1],
                    seeds_held=held, **common)
 
 

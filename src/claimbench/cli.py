@@ -1,11 +1,12 @@
 """The `claimbench` command: list | run | report | summary | check.
 
-    claimbench list [--params]
+    claimbench list [--show-params]
     claimbench run three_mechanisms [--profile fast] [--backend torch|jax|all] [--device cpu|cuda|auto]
                    [--seeds N] [--set key=value ...] [--threads N]
-    claimbench report [--profile P]        # reports/index.html, summary.md, verdicts.csv from reports/runs
-    claimbench summary [--profile P]       # print the verdict table and where the report is
-    claimbench check [--profile P]         # exit 1 if any claim is FAIL or ERROR
+    claimbench report [--profile P|all]    # reports/index.html, summary.md, verdicts.csv from reports/runs
+    claimbench summary [--profile P|all]   # print the verdict table and where the report is
+    claimbench check [--profile P|all]     # exit 1 if any claim is FAIL or ERROR
+    (P defaults to suite.profile in params.yaml, the profile `dvc repro` runs)
 
 Exit codes: 0 ok, 1 `check` found FAIL/ERROR, 2 bad input (one line on stderr, nothing written), 130 interrupted.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 from claimbench import registry
 from claimbench.claims import PROFILES
 from claimbench.devices import DEVICES
-from claimbench.params import ParamsError, describe, parse_set
+from claimbench.params import ParamsError, describe, parse_set, read_yaml
 
 
 class UsageError(Exception):
@@ -34,10 +35,10 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="claimbench", description="Reproduce the claims of deep-learning theory papers.")
     p.add_argument("--out", default="reports", help="report folder (default: reports)")
-    p.add_argument("--params", default="params.yaml", help="parameter file (default: params.yaml)")
+    p.add_argument("--params", dest="params", default="params.yaml", help="parameter file (default: params.yaml)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ls = sub.add_parser("list", help="papers, claims and where each claim comes from")
-    ls.add_argument("--params", dest="show_params", action="store_true", help="also list each paper's parameters")
+    ls.add_argument("--show-params", dest="show_params", action="store_true", help="also list each paper's parameters")
     run = sub.add_parser("run", help="run papers' experiments and evaluate their claims")
     run.add_argument("papers", nargs="+", metavar="PAPER")
     run.add_argument("--profile", default="fast", choices=PROFILES)
@@ -46,11 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seeds", type=int, default=None, help="seeds per claim (default: each claim's own)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override one param of the profile (PAPER.KEY=VALUE when running several papers)")
-    run.add_argument("--threads", type=int, default=int(os.environ.get("CLAIMBENCH_THREADS", "1")))
+    run.add_argument("--threads", default=None, help="BLAS/torch threads (default: $CLAIMBENCH_THREADS or 1)")
     for name, text in (("report", "build reports/index.html, summary.md, verdicts.csv"),
                        ("summary", "print the verdict table"), ("check", "exit 1 if any claim FAILs or ERRORs")):
         sp = sub.add_parser(name, help=text)
-        sp.add_argument("--profile", default=None, choices=PROFILES, help="only this profile")
+        sp.add_argument("--profile", default=None, choices=[*PROFILES, "all"],
+                        help="profile to show (default: suite.profile of params.yaml, as dvc repro runs)")
     return p
 
 
@@ -67,11 +69,14 @@ def cmd_list(args) -> int:
     return 0
 
 
-def _overrides_for(paper: str, overrides: dict, many: bool) -> dict:
-    out = {}
+def _overrides_for(paper: str, overrides: dict, papers: list[str]) -> dict:
+    """The `--set` values meant for `paper`: KEY=V when one paper runs, PAPER.KEY=V always."""
+    out, many = {}, len(papers) > 1
     for key, value in overrides.items():
         prefix, dot, rest = key.partition(".")
         if dot and prefix in registry.discover_papers():
+            if prefix not in papers:
+                raise ParamsError(f"--set {key}: paper {prefix!r} is not among the papers being run")
             if prefix == paper:
                 out[rest] = value
         elif many:
@@ -81,17 +86,33 @@ def _overrides_for(paper: str, overrides: dict, many: bool) -> dict:
     return out
 
 
+def _threads(value: str | None) -> int:
+    raw = value if value is not None else os.environ.get("CLAIMBENCH_THREADS", "1")
+    if not raw.strip().isdigit() or int(raw) < 1:
+        where = "--threads" if value is not None else "CLAIMBENCH_THREADS"
+        raise ParamsError(f"{where} {raw!r}: expected an integer >= 1")
+    return int(raw)
+
+
+def _profile(args) -> str | None:
+    """The profile report/summary/check show: --profile, else suite.profile of params.yaml; 'all' = every one."""
+    if args.profile:
+        return None if args.profile == "all" else args.profile
+    suite = read_yaml(Path(args.params)).get("suite", {}) if Path(args.params).exists() else {}
+    profile = suite.get("profile") if isinstance(suite, dict) else None
+    return profile if profile in PROFILES else None
+
+
 def cmd_run(args) -> int:
     from claimbench import runner
     from claimbench.report.build import collect, terminal_table
 
-    if args.threads < 1:
-        raise ParamsError(f"--threads {args.threads}: expected an integer >= 1")
+    threads = _threads(args.threads)
     overrides = parse_set(args.overrides)
     backends = registry.BACKENDS if args.backend == "all" else (args.backend,)
     specs = [runner.make_spec(paper, backend, args.profile, params_path=Path(args.params),
-                              overrides=_overrides_for(paper, overrides, len(args.papers) > 1),
-                              device=args.device, seeds=args.seeds, threads=args.threads)
+                              overrides=_overrides_for(paper, overrides, args.papers),
+                              device=args.device, seeds=args.seeds, threads=threads)
              for paper in dict.fromkeys(args.papers) for backend in backends]
     for spec in specs:
         runner.execute(spec, Path(args.out))
@@ -105,7 +126,7 @@ def cmd_run(args) -> int:
 def cmd_report(args) -> int:
     from claimbench.report.build import build, terminal_table
 
-    df = build(Path(args.out), args.profile)
+    df = build(Path(args.out), _profile(args))
     print(terminal_table(df))
     print(f"report: {Path(args.out) / 'index.html'}  (table: {Path(args.out) / 'summary.md'})")
     return 0
@@ -114,7 +135,7 @@ def cmd_report(args) -> int:
 def cmd_summary(args) -> int:
     from claimbench.report.build import collect, terminal_table
 
-    print(terminal_table(collect(Path(args.out), args.profile)))
+    print(terminal_table(collect(Path(args.out), _profile(args))))
     print(f"report: {(Path(args.out) / 'index.html').resolve()}")
     return 0
 
@@ -122,7 +143,7 @@ def cmd_summary(args) -> int:
 def cmd_check(args) -> int:
     from claimbench.report.build import collect
 
-    df = collect(Path(args.out), args.profile)
+    df = collect(Path(args.out), _profile(args))
     if df.empty:
         raise UsageError(f"no results under {Path(args.out) / 'runs'}: run `claimbench run PAPER` first")
     bad = df[df.status.isin(["FAIL", "ERROR"])]

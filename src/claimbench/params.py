@@ -9,6 +9,7 @@ message is one line naming the key and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import typing
 from pathlib import Path
@@ -46,6 +47,8 @@ def _coerce_scalar(value: Any, tp: type, key: str) -> Any:
         return float(value)
     if tp is float and isinstance(value, str) and _FLOAT_LITERAL.fullmatch(value.strip()):
         return float(value)  # PyYAML (YAML 1.1) reads 1e-3 as a string
+    if tp is float and isinstance(value, float):
+        return _finite(value, key)
     if tp is bool and isinstance(value, bool):
         return value
     if tp in (int, float, str) and isinstance(value, tp) and not isinstance(value, bool):
@@ -74,6 +77,12 @@ def _coerce(value: Any, tp: Any, meta: Mapping, key: str) -> Any:
     out = _coerce_scalar(value, tp, key)
     _check_bounds(out, meta, key)
     return out
+
+
+def _finite(value: Any, key: str) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParamsError(f"{key}: expected a finite number, got {value!r}")
+    return value
 
 
 def build(cls: type, values: Mapping[str, Any], where: str) -> Any:
@@ -132,7 +141,10 @@ def profile_values(data: Mapping, paper: str, profile: str, path: Path) -> Mappi
     section = data[paper]
     if not isinstance(section, Mapping) or profile not in section:
         raise ParamsError(f"{path}: {paper}.{profile}: missing profile (need {', '.join(PROFILES)})")
-    return section[profile] or {}
+    values = section[profile] or {}
+    if not isinstance(values, Mapping):
+        raise ParamsError(f"{path}: {paper}.{profile}: expected a mapping of key: value, got {type(values).__name__}")
+    return values
 
 
 def load(cls: type, path: Path, paper: str, profile: str, overrides: Mapping[str, Any] = ()) -> Any:

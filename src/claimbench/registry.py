@@ -73,10 +73,15 @@ def load_paper(slug: str) -> LoadedPaper:
     return LoadedPaper(slug, claims_mod.PAPER, claims, config_mod.Params, dirs[slug])
 
 
-def backend_module(slug: str, backend: str) -> ModuleType:
-    """Import papers/<slug>/<backend>_impl.py (this imports the framework)."""
+def check_backend(backend: str) -> None:
+    """Raise ParamsError unless backend is one of BACKENDS."""
     if backend not in BACKENDS:
         raise ParamsError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def backend_module(slug: str, backend: str) -> ModuleType:
+    """Import papers/<slug>/<backend>_impl.py (this imports the framework)."""
+    check_backend(backend)
     return importlib.import_module(f"papers.{slug}.{backend}_impl")
 
 

@@ -23,17 +23,20 @@ from claimbench.progress import progress
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
-def configure_threads(threads: int) -> None:
-    """Pin BLAS/OpenMP, torch and XLA to `threads` threads; call before the frameworks are imported."""
+def configure_threads(threads: int, backend: str) -> None:
+    """Pin BLAS/OpenMP (and torch) to `threads` threads; call before the framework is imported.
+
+    jax/XLA has no thread-count flag; `--xla_cpu_multi_thread_eigen=false` (set here unless XLA_FLAGS
+    is already set) keeps its Eigen kernels single-threaded.
+    """
     for var in THREAD_VARS:
         os.environ[var] = str(threads)
-    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
-                                       f"intra_op_parallelism_threads={threads}")
-    try:
+    if backend == "torch":
         import torch
-    except ImportError:
-        return
-    torch.set_num_threads(threads)
+
+        torch.set_num_threads(threads)
+    else:
+        os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,11 @@ def make_spec(paper: str, backend: str, profile: str, *, params_path: Path, over
     """Load the paper and validate its params (raises ParamsError with a one-line message)."""
     params_mod.read_yaml(params_path)  # a missing or broken file is reported before anything else
     loaded = registry.load_paper(paper)
-    if backend not in registry.BACKENDS:
-        raise params_mod.ParamsError(f"--backend {backend!r}: choose one of {', '.join(registry.BACKENDS)}")
+    registry.check_backend(backend)
     if seeds is not None and seeds < 1:
         raise params_mod.ParamsError(f"--seeds {seeds}: expected an integer >= 1")
     p = params_mod.load(loaded.params_cls, params_path, paper, profile, overrides)
-    configure_threads(threads)
+    configure_threads(threads, backend)
     from claimbench.devices import resolve_device
 
     return RunSpec(loaded, backend, profile, p, resolve_device(device, backend), seeds, threads)
@@ -73,17 +75,23 @@ def seeds_for(claim: Claim, spec: RunSpec) -> int:
 
 
 def _call(fn, spec: RunSpec, device: str, seed: int) -> tuple[dict | None, str, float]:
-    """Run one experiment for one seed; return (measurements or None, error message, seconds)."""
+    """Run one experiment for one seed; return (measurements or None, one-line error message, seconds).
+
+    The output must be a dict of numbers and numpy arrays (checked here, so a tensor left in it is
+    this experiment's ERROR, not a crash of the whole run).
+    """
     t0 = time.perf_counter()
     try:
         out = fn(spec.params, seed, device)
         if not isinstance(out, Mapping):
             raise TypeError(f"experiment returned {type(out).__name__}, expected a dict of measurements")
+        results.split_measurements(out)
         return dict(out), "", time.perf_counter() - t0
     except Exception as exc:  # noqa: BLE001 - captured as ERROR, the run goes on
         frame = traceback.extract_tb(exc.__traceback__)[-1]
-        where = f" ({Path(frame.filename).name}:{frame.lineno})"
-        return None, f"{type(exc).__name__}: {exc}{where}", time.perf_counter() - t0
+        text = " ".join(str(exc).split())
+        return None, f"{type(exc).__name__}: {text} ({Path(frame.filename).name}:{frame.lineno})", \
+            time.perf_counter() - t0
 
 
 def _claim_verdict(claim: Claim, n: int, outputs: dict, errors: dict, times: dict) -> Verdict:
@@ -106,7 +114,6 @@ def _claim_verdict(claim: Claim, n: int, outputs: dict, errors: dict, times: dic
 def execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
     """Run the experiments, evaluate every claim, draw figures and write the run folder atomically."""
     t_start = time.perf_counter()
-    configure_threads(spec.threads)
     device = spec.device
     module = registry.backend_module(spec.paper.slug, spec.backend)
     active = [c for c in spec.paper.claims if spec.profile in c.profiles]
@@ -163,7 +170,8 @@ def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> No
         results.write_json(tmp / "measurements.json", scalars)
         results.write_json(tmp / "verdicts.json", [v.to_dict() for v in verdicts])
         meta = {"paper": slug, "backend": spec.backend, "profile": spec.profile, "device": device,
-                "threads": spec.threads, "seeds": spec.seeds, "wall_s": round(wall, 3),
+                "threads": spec.threads, "wall_s": round(wall, 3),
+                "seeds_run": {e: sorted(s for (x, s) in times if x == e) for e in sorted({e for e, _ in times})},
                 "params": dataclasses.asdict(spec.params), "figures": figures, "figure_error": fig_error,
                 "experiment_wall_s": {f"{e}/seed{s}": round(t, 3) for (e, s), t in sorted(times.items())},
                 "experiment_errors": {f"{e}/seed{s}": m for (e, s), m in sorted(errors.items())},

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from claimbench import registry, results
 from claimbench.claims import Status
+from claimbench.params import ParamsError
 
 COLUMNS = ["paper", "claim", "backend", "profile", "status", "measured", "expected", "margin", "seeds_held",
            "seeds_run", "must_hold", "source", "statement", "why", "note", "message", "wall_s", "device",
@@ -31,8 +32,8 @@ def collect(out_root: Path, profile: str | None = None) -> pd.DataFrame:
         meta = run["meta"]
         try:
             claims = {c.id: c for c in registry.load_paper(meta["paper"]).claims}
-        except KeyError:
-            continue  # a paper folder was removed since this run
+        except ParamsError:
+            continue  # a paper folder was removed or renamed since this run
         for v in run["verdicts"]:
             c = claims.get(v.claim_id)
             if c is None:
@@ -128,7 +129,9 @@ def build(out_root: Path, profile: str | None = None) -> pd.DataFrame:
     """Write verdicts.csv, summary.md and index.html under out_root; return the verdict frame."""
     out_root = Path(out_root)
     df = collect(out_root, profile)
-    results.write_text(out_root / "verdicts.csv", df.drop(columns=["figure"]).to_csv(index=False))
+    # the committed table holds what a verdict is, not when/where it ran (that is in each run's meta.json)
+    stable = df.drop(columns=["figure", "wall_s", "git_commit", "device"])
+    results.write_text(out_root / "verdicts.csv", stable.to_csv(index=False))
     results.write_text(out_root / "summary.md", summary_markdown(df))
     results.write_text(out_root / "index.html", html_page(df))
     return df

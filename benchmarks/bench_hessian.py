@@ -1,0 +1,86 @@
+"""Cost of Hessian spectra with claimbench.hessian: one HVP relative to one gradient, and how many HVPs
+the top eigenvalue needs for 1e-3 relative accuracy (Lanczos/eigsh vs power iteration), torch and jax.
+
+Run: OMP_NUM_THREADS=1 .venv/bin/python -m pytest benchmarks/bench_hessian.py --benchmark-only -s
+Network: the edge_of_stability proposed ReLU MLP (depth 4, widths n·k², no biases) on n = 256
+synthetic examples, float64, at base widths 8 / 32 / 64 (3k / 43k / 167k parameters).
+The reference eigenvalue is eigsh at tol 1e-10.
+"""
+from __future__ import annotations
+
+import dataclasses
+import timeit
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from claimbench.hessian import power_iteration, top_eigenvalues
+from claimbench.params import load
+from papers.edge_of_stability import common
+from papers.edge_of_stability.config import Params
+
+ROOT = Path(__file__).resolve().parents[1]
+WIDTHS = [8, 32, 64]
+
+
+def _net(backend: str, base: int):
+    impl = pytest.importorskip(f"papers.edge_of_stability.{backend}_impl")
+    p = dataclasses.replace(load(Params, ROOT / "params.yaml", "edge_of_stability", "fast"), base_width=base)
+    data = common.make_data(p, 0)
+    widths = common.proposed_widths(16, 4, p.depth, base, p.r)
+    cls = impl.TorchNet if backend == "torch" else impl.JaxNet
+    return cls(common.init_weights(widths, 0, "proposed", 2.0), "relu", False, data["x"], data["y"]), data
+
+
+def _grad_and_hvp(backend: str, net, data):
+    """Zero-argument callables computing one gradient and one HVP to completion (numpy out)."""
+    mv = net.matvec(data["x"], data["y"])
+    v = np.random.default_rng(0).standard_normal(net.n_params)
+    if backend == "torch":
+        from claimbench.hessian import hvp_torch as h
+
+        theta = __import__("torch").cat([q.reshape(-1) for q in net.params])
+        return (lambda: h.gradient(net._flat_loss, theta, net.x, net.y).numpy()), (lambda: mv(v))
+    import jax.numpy as jnp
+
+    from claimbench.hessian import hvp_jax as h
+    from papers.edge_of_stability.jax_impl import _flat_loss
+
+    theta = jnp.concatenate([q.reshape(-1) for q in net.params])
+    loss = _flat_loss("relu", False, tuple(tuple(q.shape) for q in net.params))
+    return (lambda: np.asarray(h.gradient(loss, theta, net.x, net.y))), (lambda: mv(v))
+
+
+@pytest.mark.parametrize("base", WIDTHS)
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_hvp_vs_gradient_cost(benchmark, backend, base):
+    net, data = _net(backend, base)
+    grad, hvp = _grad_and_hvp(backend, net, data)
+    grad(), hvp()  # compile / warm up
+    t_grad = min(timeit.repeat(grad, number=5, repeat=5)) / 5
+    t_hvp = min(timeit.repeat(hvp, number=5, repeat=5)) / 5
+    benchmark.pedantic(hvp, rounds=10, iterations=1, warmup_rounds=1)
+    ratio = t_hvp / t_grad
+    benchmark.extra_info.update(backend=backend, n_params=net.n_params, base_width=base, n_samples=256,
+                                ms_grad=1e3 * t_grad, ms_hvp=1e3 * t_hvp, hvp_over_grad=ratio)
+    print(f"\n{backend:5s} n_params={net.n_params:7d}  grad {1e3 * t_grad:7.2f} ms  hvp {1e3 * t_hvp:7.2f} ms  "
+          f"HVP/grad = {ratio:.2f}")
+
+
+@pytest.mark.parametrize("base", WIDTHS)
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_hvps_for_top_eigenvalue(benchmark, backend, base):
+    net, data = _net(backend, base)
+    mv = net.matvec(data["x"], data["y"])
+    ref = top_eigenvalues(mv, net.n_params, tol=1e-10).values[0]
+    res = benchmark.pedantic(lambda: top_eigenvalues(mv, net.n_params, tol=1e-3), rounds=3, iterations=1)
+    err = abs(res.values[0] - ref) / ref
+    pw = power_iteration(mv, net.n_params, iters=2000, rtol=1e-5)  # λ_max ≫ |λ_min| here (checked by ref)
+    pw_err = abs(pw.values[0] - ref) / ref
+    benchmark.extra_info.update(backend=backend, n_params=net.n_params, base_width=base, lambda_max=float(ref),
+                                lanczos_hvps=res.n_matvec, lanczos_rel_err=float(err),
+                                power_hvps=pw.n_matvec, power_rel_err=float(pw_err))
+    print(f"\n{backend:5s} n_params={net.n_params:7d}  λ_max={ref:9.3f}  Lanczos(tol 1e-3): {res.n_matvec:3d} HVPs, "
+          f"rel err {err:.1e}   power iteration: {pw.n_matvec:4d} HVPs, rel err {pw_err:.1e}")
+    assert err <= 1e-3 and pw_err <= 1e-3

@@ -1,0 +1,172 @@
+"""jax backend of the edge-of-stability paper (float64; jit + lax.scan for the training steps).
+
+Experiments (same names and keys as torch_impl): taylor (C1), eos_baseline (C2), beyond_eos (C3–C5).
+The measurement logic is shared in `experiments.py`; this file provides the network kernels.
+"""
+from __future__ import annotations
+
+import functools
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+from claimbench.hessian import hvp_jax  # noqa: E402
+
+from . import common, experiments  # noqa: E402
+
+DTYPE = jnp.float64
+ACTS = {"relu": jax.nn.relu, "tanh": jnp.tanh}
+
+
+def _layers(params, bias: bool):
+    return list(zip(params[::2], params[1::2], strict=True)) if bias else [(w, None) for w in params]
+
+
+def forward(params, x, act: str, bias: bool, masks=None):
+    """(output, last hidden features) of the MLP; `masks` freezes the ReLU pattern (x_k = m_k ⊙ h_k)."""
+    layers = _layers(params, bias)
+    for k, (w, b) in enumerate(layers[:-1]):
+        h = x @ w.T + (b if b is not None else 0.0)  # h_k = x_{k-1} W_kᵀ (+ b_k)
+        x = masks[k] * h if masks is not None else ACTS[act](h)  # x_k = φ(h_k)
+    w, b = layers[-1]
+    return x @ w.T + (b if b is not None else 0.0), x
+
+
+def mse(params, x, y, act: str, bias: bool, masks=None):
+    """L_B = (1/2B) Σ_i ‖f(x_i) − y_i‖² (Cohen et al.'s SquaredLoss divided by n)."""
+    return 0.5 * ((forward(params, x, act, bias, masks)[0] - y) ** 2).sum() / x.shape[0]
+
+
+_mse = jax.jit(mse, static_argnames=("act", "bias"))
+_grad = jax.jit(jax.grad(mse), static_argnames=("act", "bias"))
+
+
+def _scaled_grads(params, x, y, act, bias, scaling, xi_c):
+    loss, g = jax.value_and_grad(mse)(params, x, y, act, bias)
+    s = common.xi(jnp.stack([jnp.linalg.norm(gk) for gk in g]), scaling, xi_c)
+    return loss, [s[k] * gk for k, gk in enumerate(g)]  # Δ_k = ξ_k G_k
+
+
+_direction = jax.jit(_scaled_grads, static_argnames=("act", "bias", "scaling"))
+
+
+@functools.partial(jax.jit, static_argnames=("act", "bias", "scaling"))
+def _run_steps(params, x, y, batches, lr, xi_c, act, bias, scaling):
+    def step(params, idx):
+        loss, d = _scaled_grads(params, x[idx], y[idx], act, bias, scaling, xi_c)
+        # W_k ← W_k − η ξ_{k,t} G_k  (SGD with depthwise gradient scaling)
+        return [w - lr * dk for w, dk in zip(params, d, strict=True)], loss
+
+    return jax.lax.scan(step, params, batches)
+
+
+@functools.partial(jax.jit, static_argnames=("act", "bias"))
+def _taylor(params, x, y, d, masks, act, bias):
+    """(φ'(0), φ''(0), φ'''(0)) of φ(η) = L_B(θ − ηΔ) by three nested jvps."""
+    def phi(eta):
+        return mse([w - eta * dk for w, dk in zip(params, d, strict=True)], x, y, act, bias, masks)
+
+    def deriv(f):
+        return lambda e: jax.jvp(f, (e,), (jnp.ones_like(e),))[1]
+
+    zero = jnp.zeros((), DTYPE)
+    return deriv(phi)(zero), deriv(deriv(phi))(zero), deriv(deriv(deriv(phi)))(zero)
+
+
+@functools.lru_cache(maxsize=None)
+def _flat_loss(act: str, bias: bool, shapes: tuple):
+    """loss(θ, x, y) over a flat θ; cached so that the compiled HVP is reused across steps and seeds."""
+    sizes = [int(np.prod(s)) for s in shapes]
+    cuts = np.cumsum(sizes)[:-1].tolist()
+
+    def flat_loss(theta, x, y):
+        return mse([c.reshape(s) for c, s in zip(jnp.split(theta, cuts), shapes, strict=True)], x, y, act, bias)
+    return flat_loss
+
+
+class JaxNet:
+    """A parameter list plus training data; implements the `common.Net` protocol."""
+
+    def __init__(self, weights, act: str, bias: bool, x, y, device: str = "cpu"):
+        self.dev = jax.devices("gpu")[0] if device == "cuda" else jax.devices("cpu")[0]
+        self.act, self.bias = act, bias
+        self.params = [self._a(w) for w in weights]
+        self.x, self.y = self._a(x), self._a(y)
+        self.sizes = [int(np.prod(w.shape)) for w in weights]
+        self.n_params = sum(self.sizes)
+
+    def _a(self, a):
+        return jax.device_put(jnp.asarray(np.asarray(a), dtype=DTYPE), self.dev)
+
+    def run_steps(self, batches, lr, scaling, xi_c):
+        """Full-batch or minibatch steps (one lax.scan); returns the loss before each step."""
+        idx = jax.device_put(jnp.asarray(np.asarray(batches)), self.dev)
+        self.params, losses = _run_steps(self.params, self.x, self.y, idx, lr, xi_c, self.act, self.bias, scaling)
+        return np.asarray(losses)
+
+    def loss(self, x, y):
+        return float(_mse(self.params, self._a(x), self._a(y), self.act, self.bias))
+
+    def grad_norms(self, x, y):
+        g = _grad(self.params, self._a(x), self._a(y), self.act, self.bias)
+        return np.array([float(jnp.linalg.norm(gk)) for gk in g])
+
+    def param_sizes(self):
+        return self.sizes
+
+    def matvec(self, x, y):
+        theta = jnp.concatenate([p.reshape(-1) for p in self.params])
+        loss = _flat_loss(self.act, self.bias, tuple(tuple(p.shape) for p in self.params))
+        return hvp_jax.make_matvec(loss, theta, self._a(x), self._a(y))
+
+    def features(self, x):
+        return np.asarray(forward(self.params, self._a(x), self.act, self.bias)[1])
+
+    def weights(self):
+        return [np.asarray(p) for p in self.params]
+
+    def direction(self, x, y, scaling, xi_c):
+        """Δ_k = ξ_k G_k, the scaled step direction."""
+        _, d = _direction(self.params, self._a(x), self._a(y), self.act, self.bias, scaling, xi_c)
+        return [np.asarray(dk) for dk in d]
+
+    def taylor(self, x, y, d, mode, etas):
+        """(a_1, a_2, a_3), L_B(θ) and L_B(θ − ηΔ) at each η."""
+        x, y, d = self._a(x), self._a(y), [self._a(dk) for dk in d]
+        masks = None
+        if mode == "frozen":
+            h, masks = x, []
+            for w in self.params[:-1]:
+                masks.append((h @ w.T > 0).astype(DTYPE))
+                h = jax.nn.relu(h @ w.T)
+        d1, d2, d3 = _taylor(self.params, x, y, d, masks, self.act, self.bias)
+        # a_1 = φ'(0), a_2 = φ''(0)/2, a_3 = φ'''(0)/6
+        a = [float(d1), float(d2) / 2, float(d3) / 6]
+        moved = [[w - e * dk for w, dk in zip(self.params, d, strict=True)] for e in etas]
+        l_eta = [float(_mse(q, x, y, self.act, self.bias, masks)) for q in moved]
+        return a, float(_mse(self.params, x, y, self.act, self.bias, masks)), np.array(l_eta)
+
+
+def _make_net(device):
+    return lambda weights, act, bias, x, y: JaxNet(weights, act, bias, x, y, device)
+
+
+def taylor(params, seed: int, device: str) -> dict:
+    """C1 (see experiments.taylor)."""
+    return experiments.taylor(_make_net(device), params, seed)
+
+
+def eos_baseline(params, seed: int, device: str) -> dict:
+    """C2 (see experiments.eos_baseline)."""
+    return experiments.eos_baseline(_make_net(device), params, seed)
+
+
+def beyond_eos(params, seed: int, device: str) -> dict:
+    """C3–C5 (see experiments.beyond_eos)."""
+    return experiments.beyond_eos(_make_net(device), params, seed)
+
+
+EXPERIMENTS = {"taylor": taylor, "eos_baseline": eos_baseline, "beyond_eos": beyond_eos}

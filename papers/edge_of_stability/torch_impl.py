@@ -1,0 +1,147 @@
+"""torch backend of the edge-of-stability paper (float64, torch.func for all derivatives).
+
+Experiments (same names and keys as jax_impl): taylor (C1), eos_baseline (C2), beyond_eos (C3–C5).
+The measurement logic is shared in `experiments.py`; this file provides the network kernels.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import torch
+from torch.func import grad_and_value, jvp
+
+from claimbench.hessian import hvp_torch
+
+from . import common, experiments
+
+DTYPE = torch.float64
+ACTS = {"relu": torch.relu, "tanh": torch.tanh}
+
+
+def _layers(params, bias: bool):
+    return list(zip(params[::2], params[1::2], strict=True)) if bias else [(w, None) for w in params]
+
+
+def forward(params, x, act: str, bias: bool, masks=None):
+    """(output, last hidden features) of the MLP; `masks` freezes the ReLU pattern (x_k = m_k ⊙ h_k)."""
+    layers = _layers(params, bias)
+    for k, (w, b) in enumerate(layers[:-1]):
+        h = x @ w.T + (b if b is not None else 0.0)  # h_k = x_{k-1} W_kᵀ (+ b_k)
+        x = masks[k] * h if masks is not None else ACTS[act](h)  # x_k = φ(h_k)
+    w, b = layers[-1]
+    return x @ w.T + (b if b is not None else 0.0), x
+
+
+def mse(params, x, y, act: str, bias: bool, masks=None):
+    """L_B = (1/2B) Σ_i ‖f(x_i) − y_i‖² (Cohen et al.'s SquaredLoss divided by n)."""
+    return 0.5 * ((forward(params, x, act, bias, masks)[0] - y) ** 2).sum() / x.shape[0]
+
+
+class TorchNet:
+    """A parameter list plus training data; implements the `common.Net` protocol."""
+
+    def __init__(self, weights, act: str, bias: bool, x, y, device: str = "cpu"):
+        self.device, self.act, self.bias = device, act, bias
+        self.params = [self._t(w) for w in weights]
+        self.x, self.y = self._t(x), self._t(y)
+        self.sizes = [int(np.prod(w.shape)) for w in weights]
+        self.n_params = sum(self.sizes)
+        self._flat_loss = self._make_flat_loss()
+
+    def _t(self, a):
+        return torch.as_tensor(np.asarray(a), dtype=DTYPE, device=self.device)
+
+    def _make_flat_loss(self):
+        shapes, sizes, act, bias = [p.shape for p in self.params], self.sizes, self.act, self.bias
+
+        def flat_loss(theta, x, y):
+            return mse([c.reshape(s) for c, s in zip(torch.split(theta, sizes), shapes, strict=True)], x, y, act, bias)
+        return flat_loss
+
+    def _grads(self, x, y):
+        return grad_and_value(mse)(self.params, x, y, self.act, self.bias)
+
+    def run_steps(self, batches, lr, scaling, xi_c):
+        """Full-batch or minibatch steps W_k ← W_k − η ξ_k G_k; returns the loss before each step."""
+        losses = []
+        for idx in torch.as_tensor(np.asarray(batches), device=self.device):
+            g, loss = self._grads(self.x[idx], self.y[idx])
+            s = common.xi(torch.stack([gk.norm() for gk in g]), scaling, xi_c)
+            # W_k ← W_k − η ξ_{k,t} G_k  (SGD with depthwise gradient scaling)
+            self.params = [w - lr * s[k] * gk for k, (w, gk) in enumerate(zip(self.params, g, strict=True))]
+            losses.append(loss.detach())
+        return torch.stack(losses).cpu().numpy()
+
+    def loss(self, x, y):
+        return float(mse(self.params, self._t(x), self._t(y), self.act, self.bias))
+
+    def grad_norms(self, x, y):
+        return np.array([float(gk.norm()) for gk in self._grads(self._t(x), self._t(y))[0]])
+
+    def param_sizes(self):
+        return self.sizes
+
+    def matvec(self, x, y):
+        theta = torch.cat([p.reshape(-1) for p in self.params])
+        return hvp_torch.make_matvec(self._flat_loss, theta, self._t(x), self._t(y))
+
+    def features(self, x):
+        return forward(self.params, self._t(x), self.act, self.bias)[1].cpu().numpy()
+
+    def weights(self):
+        return [p.cpu().numpy() for p in self.params]
+
+    def direction(self, x, y, scaling, xi_c):
+        """Δ_k = ξ_k G_k, the scaled step direction."""
+        g, _ = self._grads(self._t(x), self._t(y))
+        s = common.xi(torch.stack([gk.norm() for gk in g]), scaling, xi_c)
+        return [(s[k] * gk).cpu().numpy() for k, gk in enumerate(g)]
+
+    def taylor(self, x, y, d, mode, etas):
+        """(a_1, a_2, a_3) of φ(η) = L_B(θ − ηΔ) by three nested jvps, L_B(θ) and φ at each η."""
+        x, y, d = self._t(x), self._t(y), [self._t(di) for di in d]
+        masks = None
+        if mode == "frozen":
+            _, masks = self._masks(x)
+
+        def phi(eta):
+            return mse([w - eta * dk for w, dk in zip(self.params, d, strict=True)], x, y, self.act, self.bias, masks)
+
+        one, zero = self._t(1.0), self._t(0.0)
+        d1 = partial(lambda f, e: jvp(f, (e,), (one,))[1], phi)   # φ'
+        d2 = partial(lambda f, e: jvp(f, (e,), (one,))[1], d1)    # φ''
+        d3 = jvp(d2, (zero,), (one,))[1]                          # φ'''
+        # a_1 = φ'(0), a_2 = φ''(0)/2, a_3 = φ'''(0)/6
+        a = [float(d1(zero)), float(d2(zero)) / 2, float(d3) / 6]
+        return a, float(phi(zero)), np.array([float(phi(self._t(e))) for e in etas])
+
+    def _masks(self, x):
+        masks, h = [], x
+        for w, _ in _layers(self.params, self.bias)[:-1]:
+            pre = h @ w.T
+            masks.append((pre > 0).to(DTYPE))
+            h = torch.relu(pre)
+        return h, masks
+
+
+def _make_net(device):
+    return lambda weights, act, bias, x, y: TorchNet(weights, act, bias, x, y, device)
+
+
+def taylor(params, seed: int, device: str) -> dict:
+    """C1 (see experiments.taylor)."""
+    return experiments.taylor(_make_net(device), params, seed)
+
+
+def eos_baseline(params, seed: int, device: str) -> dict:
+    """C2 (see experiments.eos_baseline)."""
+    return experiments.eos_baseline(_make_net(device), params, seed)
+
+
+def beyond_eos(params, seed: int, device: str) -> dict:
+    """C3–C5 (see experiments.beyond_eos)."""
+    return experiments.beyond_eos(_make_net(device), params, seed)
+
+
+EXPERIMENTS = {"taylor": taylor, "eos_baseline": eos_baseline, "beyond_eos": beyond_eos}
