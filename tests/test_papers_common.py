@@ -63,8 +63,8 @@ def smoke_reports(tmp_path_factory):
     out = work / "reports"
     args = ["--params", str(work / "params.yaml"), "--out", str(out)]
     assert main([*args, "run", *PAPERS, "--profile", "smoke", "--backend", "all"]) == 0
-    assert main([*args, "report"]) == 0
-    return out, main([*args, "check"])
+    assert main([*args, "report", "--profile", "smoke"]) == 0
+    return out, main([*args, "check", "--profile", "smoke"])
 
 
 def test_report_files_and_check_exit_code(smoke_reports):
