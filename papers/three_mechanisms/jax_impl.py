@@ -60,36 +60,6 @@ def simulate_gd(batch: LinearBatch, device: str = "cpu"):
     return tuple(np.concatenate([f, r], axis=1) for f, r in zip(first, rest, strict=True))
 
 
-def exact_vs_gd(params, seed, device):
-    """C1/C2: closed form vs GD (h, 2h) vs adaptive ODE solver; conserved quantities."""
-    return measures.run_exact_vs_gd(params, seed, simulate_gd, device)
-
-
-def phase_diagram(params, seed, device):
-    """C3: kernel-change exponents (closed form) on the named parameterizations and the grid."""
-    return measures.run_phase_diagram(params, seed, simulate_gd, device)
-
-
-def phase_gd(params, seed, device):
-    """C3: gradient-descent confirmation of the kernel change per parameterization at one width."""
-    return measures.run_phase_gd(params, seed, simulate_gd, device)
-
-
-def alignment(params, seed, device):
-    """C4: learning by alignment (small init) vs the kernel run."""
-    return measures.run_alignment(params, seed, simulate_gd, device)
-
-
-def disalignment(params, seed, device):
-    """C5: learning by disalignment (|f0| > |a|)."""
-    return measures.run_disalignment(params, seed, simulate_gd, device)
-
-
-def rescaling(params, seed, device):
-    """C6: learning by rescaling (u0 ∥ w0)."""
-    return measures.run_rescaling(params, seed, simulate_gd, device)
-
-
 # ---- C7: MLP 64-w-w-10 on digits (float32) -------------------------------------------------
 
 def _forward(theta, x, eps=None):
@@ -181,12 +151,4 @@ def mlp_digits(params, seed, device):
     return mlp_common.summarize(runs, params.mlp_alphas, params.mlp_trend_widths)
 
 
-EXPERIMENTS = {
-    "exact_vs_gd": exact_vs_gd,
-    "phase_diagram": phase_diagram,
-    "phase_gd": phase_gd,
-    "alignment": alignment,
-    "disalignment": disalignment,
-    "rescaling": rescaling,
-    "mlp_digits": mlp_digits,
-}
+EXPERIMENTS = {**measures.linear_experiments(simulate_gd), "mlp_digits": mlp_digits}

@@ -205,3 +205,22 @@ def run_rescaling(params, seed, simulate, device):
         "times": batch.times, "cos": st["cos"], "ntk": st["ntk"], "u_norm": st["u_norm"],
         "w_norm": st["w_norm"], "f": st["f"], "lr_ratios": lr_ratio,
     }
+
+
+def linear_experiments(simulate) -> dict:
+    """The C1–C6 entries of a backend's EXPERIMENTS, given its GD simulator `simulate(batch, device)`.
+
+    Both backends run the same measurement code on their own gradient descent, so the experiment
+    names and measurement keys are identical by construction.
+    """
+    runs = {"exact_vs_gd": run_exact_vs_gd, "phase_diagram": run_phase_diagram, "phase_gd": run_phase_gd,
+            "alignment": run_alignment, "disalignment": run_disalignment, "rescaling": run_rescaling}
+
+    def bind(run):
+        def experiment(params, seed, device):
+            return run(params, seed, simulate, device)
+
+        experiment.__name__, experiment.__doc__ = run.__name__.removeprefix("run_"), run.__doc__
+        return experiment
+
+    return {name: bind(run) for name, run in runs.items()}
