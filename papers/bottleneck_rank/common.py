@@ -9,7 +9,7 @@ them against torch autodiff).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -80,10 +80,17 @@ def converged(curve: list[float], tol: float) -> bool:
 AdamFn = Callable[..., tuple[Net, int, np.ndarray]]
 GdFn = Callable[..., tuple[Net, np.ndarray]]
 
+
+class Trainers(NamedTuple):
+    """A backend's two training loops, bound to a device: what run_bottleneck needs from a framework."""
+
+    adam: AdamFn
+    gd: GdFn
+
 _MAIN_ARRAYS = ("svals_top10", "r99_layers", "r99u_layers", "counts_layers", "mid_pcs", "latent_relevant")
 
 
-def run_bottleneck(p, seed: int, adam: AdamFn, gd: GdFn) -> dict:
+def run_bottleneck(p, seed: int, trainers: Trainers) -> dict:
     """Train every depth once with Adam, measure, then continue the main depth with GD at two steps.
 
     One experiment feeds all claims (C1–C6): the net at `p.depth` is the C1/C2/C3a/C6 net and the
@@ -92,7 +99,7 @@ def run_bottleneck(p, seed: int, adam: AdamFn, gd: GdFn) -> dict:
     task = make_task(p, seed)
     rows, out = [], {"rank": p.rank}
     for depth in sorted(set(p.depths) | {p.depth}):
-        net, steps, curve = adam(init_net(p, seed, depth), task.x, task.y, p, depth)
+        net, steps, curve = trainers.adam(init_net(p, seed, depth), task.x, task.y, p, depth)
         main = depth == p.depth
         m = measure_net(net, task.x, task.y, p, lmax=main, z=task.z if main else None, seed=seed)
         m["steps_taken"], m["penalised_loss"] = steps, float(curve[-1]) if len(curve) else float("nan")
@@ -104,8 +111,12 @@ def run_bottleneck(p, seed: int, adam: AdamFn, gd: GdFn) -> dict:
     out.update(summarise_sweep(rows, p.rank))
     out["sweep_steps"] = np.array([r["steps_taken"] for r in rows], dtype=float)
     out["steps_total"] = int(out["sweep_steps"].sum())
-    out.update(_gd_phase(main_net, task, p, gd, out["ntk_lmax_over_n"]))
+    out.update(_gd_phase(main_net, task, p, trainers.gd, out["ntk_lmax_over_n"]))
     return out
+
+
+# fn(params, seed, trainers); each backend binds it to its Adam and GD loops (claimbench.experiments.bind).
+EXPERIMENTS = {"bottleneck": run_bottleneck}
 
 
 def _gd_phase(net: Net, task: Task, p, gd: GdFn, adam_lmax: float) -> dict:

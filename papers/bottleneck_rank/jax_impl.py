@@ -12,9 +12,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from claimbench.experiments import bind
 from claimbench.progress import progress
 
-from .common import Net, converged, lr_schedule, run_bottleneck
+from . import common
+from .common import Net, Trainers, converged, lr_schedule
 
 jax.config.update("jax_enable_x64", True)
 
@@ -108,11 +110,5 @@ def gd(net: Net, x: np.ndarray, y: np.ndarray, p, eta: float, steps: int, device
     return _to_numpy(params), np.array(curve)
 
 
-def bottleneck(params, seed: int, device: str = "cpu") -> dict:
-    """The one experiment: depth sweep with Adam, measurements, GD at two step sizes (C1–C6)."""
-    return run_bottleneck(params, seed,
-                          adam=lambda *a: adam(*a, device=device),
-                          gd=lambda *a: gd(*a, device=device))
-
-
-EXPERIMENTS = {"bottleneck": bottleneck}
+EXPERIMENTS = bind(common.EXPERIMENTS,
+                   lambda device: Trainers(adam=partial(adam, device=device), gd=partial(gd, device=device)))

@@ -6,12 +6,16 @@ Initial weights and data come from common.py (numpy); measurements from measure.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 
+from claimbench.experiments import bind
 from claimbench.progress import progress
 
-from .common import Net, converged, lr_schedule, run_bottleneck
+from . import common
+from .common import Net, Trainers, converged, lr_schedule
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -86,11 +90,5 @@ def gd(net: Net, x: np.ndarray, y: np.ndarray, p, eta: float, steps: int, device
     return _to_numpy(params), np.array(curve)
 
 
-def bottleneck(params, seed: int, device: str = "cpu") -> dict:
-    """The one experiment: depth sweep with Adam, measurements, GD at two step sizes (C1–C6)."""
-    return run_bottleneck(params, seed,
-                          adam=lambda *a: adam(*a, device=device),
-                          gd=lambda *a: gd(*a, device=device))
-
-
-EXPERIMENTS = {"bottleneck": bottleneck}
+EXPERIMENTS = bind(common.EXPERIMENTS,
+                   lambda device: Trainers(adam=partial(adam, device=device), gd=partial(gd, device=device)))

@@ -14,7 +14,7 @@ from . import common, theory
 MakeNet = Callable[..., common.Net]
 
 
-def taylor(make_net: MakeNet, p, seed: int) -> dict:
+def taylor(p, seed: int, make_net: MakeNet) -> dict:
     """C1: Taylor coefficients a_1..a_3 by nested jvp vs the actual loss change, and vs the closed form.
 
     Tested at each checkpoint of a run with the configured scaling at η = lr, on the minibatch of the
@@ -53,7 +53,7 @@ def taylor(make_net: MakeNet, p, seed: int) -> dict:
             "taylor_max_lr_over_quadratic_limit": float(max(lr_over_quad)), "taylor_eta": etas, **out}
 
 
-def eos_baseline(make_net: MakeNet, p, seed: int) -> dict:
+def eos_baseline(p, seed: int, make_net: MakeNet) -> dict:
     """C2: Cohen et al. (2021) Fig. 1 — full-batch GD on a tanh MLP with biases; sharpness vs 2/η."""
     data = common.make_data(p, seed)
     widths = (data["x"].shape[1], *p.eos_widths, data["y"].shape[1])
@@ -67,7 +67,7 @@ def eos_baseline(make_net: MakeNet, p, seed: int) -> dict:
             "baseline_sharpness": hist["sharpness"], "baseline_lr": p.eos_lr}
 
 
-def beyond_eos(make_net: MakeNet, p, seed: int) -> dict:
+def beyond_eos(p, seed: int, make_net: MakeNet) -> dict:
     """C3–C5: proposed (r, ξ) run at η = lr vs plain GD at the same η and at a stable η (same init),
     and vs the same scaling on the width pattern r = compare_r (constant width for 0)."""
     data = common.make_data(p, seed)
@@ -132,3 +132,7 @@ def _last_above(hist: dict, lr: float, steps: int) -> float:
 def _median_over_eos(sharp: np.ndarray, lr: float) -> float:
     """Median over logged steps of a sharpness series divided by 2/η (NaN if not logged)."""
     return float(np.median(sharp) / theory.eos_threshold(lr)) if sharp.size else float("nan")
+
+
+# fn(params, seed, make_net); each backend binds them to its network class (claimbench.experiments.bind).
+EXPERIMENTS = {"taylor": taylor, "eos_baseline": eos_baseline, "beyond_eos": beyond_eos}

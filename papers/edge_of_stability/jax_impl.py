@@ -13,6 +13,7 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
+from claimbench.experiments import bind  # noqa: E402
 from claimbench.hessian import hvp_jax  # noqa: E402
 
 from . import common, experiments  # noqa: E402
@@ -154,19 +155,4 @@ def _make_net(device):
     return lambda weights, act, bias, x, y: JaxNet(weights, act, bias, x, y, device)
 
 
-def taylor(params, seed: int, device: str) -> dict:
-    """C1 (see experiments.taylor)."""
-    return experiments.taylor(_make_net(device), params, seed)
-
-
-def eos_baseline(params, seed: int, device: str) -> dict:
-    """C2 (see experiments.eos_baseline)."""
-    return experiments.eos_baseline(_make_net(device), params, seed)
-
-
-def beyond_eos(params, seed: int, device: str) -> dict:
-    """C3–C5 (see experiments.beyond_eos)."""
-    return experiments.beyond_eos(_make_net(device), params, seed)
-
-
-EXPERIMENTS = {"taylor": taylor, "eos_baseline": eos_baseline, "beyond_eos": beyond_eos}
+EXPERIMENTS = bind(experiments.EXPERIMENTS, _make_net)

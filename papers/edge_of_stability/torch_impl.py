@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch.func import grad_and_value, jvp
 
+from claimbench.experiments import bind
 from claimbench.hessian import hvp_torch
 
 from . import common, experiments
@@ -129,19 +130,4 @@ def _make_net(device):
     return lambda weights, act, bias, x, y: TorchNet(weights, act, bias, x, y, device)
 
 
-def taylor(params, seed: int, device: str) -> dict:
-    """C1 (see experiments.taylor)."""
-    return experiments.taylor(_make_net(device), params, seed)
-
-
-def eos_baseline(params, seed: int, device: str) -> dict:
-    """C2 (see experiments.eos_baseline)."""
-    return experiments.eos_baseline(_make_net(device), params, seed)
-
-
-def beyond_eos(params, seed: int, device: str) -> dict:
-    """C3–C5 (see experiments.beyond_eos)."""
-    return experiments.beyond_eos(_make_net(device), params, seed)
-
-
-EXPERIMENTS = {"taylor": taylor, "eos_baseline": eos_baseline, "beyond_eos": beyond_eos}
+EXPERIMENTS = bind(experiments.EXPERIMENTS, _make_net)

@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from claimbench.experiments import bind
 from papers.three_mechanisms import measures, mlp_common
 from papers.three_mechanisms.common import LinearBatch
 
@@ -151,4 +152,5 @@ def mlp_digits(params, seed, device):
     return mlp_common.summarize(runs, params.mlp_alphas, params.mlp_trend_widths)
 
 
-EXPERIMENTS = {**measures.linear_experiments(simulate_gd), "mlp_digits": mlp_digits}
+EXPERIMENTS = {**bind(measures.EXPERIMENTS, lambda device: partial(simulate_gd, device=device)),
+               "mlp_digits": mlp_digits}

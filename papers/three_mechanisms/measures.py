@@ -1,4 +1,4 @@
-"""The linear-model experiments C1–C6, written once against a backend's `simulate(batch, device)`.
+"""The linear-model experiments C1–C6, written once against a backend's `simulate(batch)`.
 
 Each `run_*` draws its initial weights with numpy (common.py), lets the backend run gradient
 descent (float64) and turns the recorded weights into the measurements the claims read.
@@ -56,13 +56,13 @@ def _take(batch, b):
                               batch.eta_u[sl], batch.eta_w[sl], batch.h[sl], batch.n_steps, batch.n_records)
 
 
-def run_exact_vs_gd(params, seed, simulate, device):
+def run_exact_vs_gd(params, seed, simulate):
     """C1/C2: GD (h and 2h) and an adaptive ODE solver against the closed form; conservation laws."""
     configs, labels = common.exact_vs_gd_configs(params, seed)
     batch = common.make_batch(configs, hk=params.hk, max_steps=params.max_steps, n_records=params.n_records)
     ex = common.exact_on_grid(batch)
-    u, w, _ = simulate(batch, device)
-    u2, w2, _ = simulate(batch.with_step_factor(2), device)
+    u, w, _ = simulate(batch)
+    u2, w2, _ = simulate(batch.with_step_factor(2))
     st, st2 = common.trajectory_stats(batch, u, w), common.trajectory_stats(batch, u2, w2)
     err, err2 = _f_errors(batch, st["f"], ex["f"]), _f_errors(batch, st2["f"], ex["f"])
     ratio = err2 / np.maximum(err, 1e-300)
@@ -88,7 +88,7 @@ def run_exact_vs_gd(params, seed, simulate, device):
     }
 
 
-def run_phase_diagram(params, seed, simulate, device):
+def run_phase_diagram(params, seed, simulate):
     """C3: closed-form kernel-change exponents per parameterization and on the (q, p) grid (numpy only)."""
     out = phase.compute_named(params, seed)
     out.update(phase.compute_grid(params, seed))
@@ -96,11 +96,11 @@ def run_phase_diagram(params, seed, simulate, device):
     return out
 
 
-def run_phase_gd(params, seed, simulate, device):
+def run_phase_gd(params, seed, simulate):
     """C3: GD at width phase_gd_width per named parameterization; ΔK(T) against the closed form."""
     batch = common.make_batch(phase.gd_configs(params, seed), hk=params.hk, max_steps=params.max_steps,
                               n_records=params.n_records)
-    u, w, _ = simulate(batch, device)
+    u, w, _ = simulate(batch)
     st, ex = common.trajectory_stats(batch, u, w), common.exact_on_grid(batch)
     dk_gd, dk_ex = st["ntk"][:, -1] - st["ntk"][:, 0], ex["ntk"][:, -1] - ex["ntk"][:, 0]
     return {"gd_dk_rel_err": float((np.abs(dk_gd - dk_ex) / np.abs(dk_ex)).max()),
@@ -108,7 +108,7 @@ def run_phase_gd(params, seed, simulate, device):
             "times": batch.times, "ntk": st["ntk"]}
 
 
-def run_alignment(params, seed, simulate, device):
+def run_alignment(params, seed, simulate):
     """C4: kernel-scaled (sigma = 1) vs small (sigma = 0.02) init at width d, kappa = 1/√d, d_in > 1."""
     rng = make_rng(seed, "three_mechanisms/alignment")
     d, d_in = params.width, params.d_in
@@ -117,7 +117,7 @@ def run_alignment(params, seed, simulate, device):
     configs = [common.make_config(common.gaussian(rng, d, s), None, W0=common.gaussian(rng, d, s, (d_in,)),
                                   n=n, kappa=1 / np.sqrt(d), horizon=30.0) for s in (1.0, 0.02)]
     batch = common.make_batch(configs, hk=params.hk, max_steps=params.max_steps, n_records=params.n_records)
-    u, w, w_fro2 = simulate(batch, device)
+    u, w, w_fro2 = simulate(batch)
     st = common.trajectory_stats(batch, u, w)
     rho = st["w_norm"] ** 2 / w_fro2
     cos_pred = [theory.final_cos(batch.u0[b], batch.w0[b], a=batch.a[b], kappa=batch.kappa[b]) for b in (0, 1)]
@@ -158,11 +158,11 @@ def compute_disalign_scaling(params, seed):
     return np.array(drops), loglog_slope(np.array(params.disalign_scaling_widths), np.array(drops))
 
 
-def run_disalignment(params, seed, simulate, device):
+def run_disalignment(params, seed, simulate):
     """C5: f0 = 4a at small width; |cos θ| and K fall. Plus the 1/d scaling of the drop (closed form)."""
     batch = common.make_batch(_disalign_configs(params, seed), hk=params.hk, max_steps=params.max_steps,
                               n_records=params.n_records)
-    u, w, _ = simulate(batch, device)
+    u, w, _ = simulate(batch)
     st = common.trajectory_stats(batch, u, w)
     f0 = st["f"][:, 0]
     pred = 4.0 * batch.eta_u * batch.eta_w * batch.kappa**2 * (batch.a**2 - f0**2)
@@ -180,14 +180,14 @@ def run_disalignment(params, seed, simulate, device):
     }
 
 
-def run_rescaling(params, seed, simulate, device):
+def run_rescaling(params, seed, simulate):
     """C6: u0 ∥ w0 (C2 = 0): the angle is frozen, norms move along η_w|u|² − η_u|w|² = C1."""
     rng = make_rng(seed, "three_mechanisms/rescaling")
     v = rng.standard_normal(params.rescale_width)
     v /= np.linalg.norm(v)
     configs = [common.make_config(0.1 * v, 0.1 * v, a=2.0, eta_w=r, horizon=20.0) for r in params.rescale_lr_ratios]
     batch = common.make_batch(configs, hk=params.hk, max_steps=params.max_steps, n_records=params.n_records)
-    u, w, _ = simulate(batch, device)
+    u, w, _ = simulate(batch)
     st, ex = common.trajectory_stats(batch, u, w), common.exact_on_grid(batch)
     du2, dw2 = st["u_norm"][:, -1] ** 2 - st["u_norm"][:, 0] ** 2, st["w_norm"][:, -1] ** 2 - st["w_norm"][:, 0] ** 2
     lr_ratio = batch.eta_w / batch.eta_u
@@ -207,20 +207,8 @@ def run_rescaling(params, seed, simulate, device):
     }
 
 
-def linear_experiments(simulate) -> dict:
-    """The C1–C6 entries of a backend's EXPERIMENTS, given its GD simulator `simulate(batch, device)`.
 
-    Both backends run the same measurement code on their own gradient descent, so the experiment
-    names and measurement keys are identical by construction.
-    """
-    runs = {"exact_vs_gd": run_exact_vs_gd, "phase_diagram": run_phase_diagram, "phase_gd": run_phase_gd,
-            "alignment": run_alignment, "disalignment": run_disalignment, "rescaling": run_rescaling}
-
-    def bind(run):
-        def experiment(params, seed, device):
-            return run(params, seed, simulate, device)
-
-        experiment.__name__, experiment.__doc__ = run.__name__.removeprefix("run_"), run.__doc__
-        return experiment
-
-    return {name: bind(run) for name, run in runs.items()}
+# fn(params, seed, simulate) with simulate(batch) -> (u, w, |W|_F² records) on one device; each backend
+# binds them to its gradient-descent simulator (claimbench.experiments.bind).
+EXPERIMENTS = {"exact_vs_gd": run_exact_vs_gd, "phase_diagram": run_phase_diagram, "phase_gd": run_phase_gd,
+               "alignment": run_alignment, "disalignment": run_disalignment, "rescaling": run_rescaling}

@@ -7,9 +7,12 @@ torch-vs-jax test (jax uses jax.grad) checks the written-out gradient against au
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 
+from claimbench.experiments import bind
 from claimbench.progress import progress
 from papers.three_mechanisms import measures, mlp_common
 from papers.three_mechanisms.common import LinearBatch
@@ -140,4 +143,5 @@ def mlp_digits(params, seed, device):
     return mlp_common.summarize(runs, params.mlp_alphas, params.mlp_trend_widths)
 
 
-EXPERIMENTS = {**measures.linear_experiments(simulate_gd), "mlp_digits": mlp_digits}
+EXPERIMENTS = {**bind(measures.EXPERIMENTS, lambda device: partial(simulate_gd, device=device)),
+               "mlp_digits": mlp_digits}

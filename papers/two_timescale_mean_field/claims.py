@@ -18,7 +18,7 @@ CLAIMS = (
     Claim(id=f"{S}.c1_objective_monotone",
           statement="G(mu_t) is non-increasing up to Langevin noise: its 200-step rolling mean never rises "
                     "more than 1e-3 (relative) above its running minimum.",
-          source=Source("derived", "G is a Lyapunov functional of MFLD (abstract's convergence result); entropy term omitted"),
+          source=Source("derived", "G is a Lyapunov functional of MFLD (the abstract's convergence); entropy omitted"),
           experiment="particles", metric="objective_max_rolling_rise", expect=AtMost(1e-3),
           why="spec rule; the 200-step window averages out the sqrt(2 lambda eta) noise at lambda=1e-3",
           seeds=3, must_hold=3, figure="objective_vs_steps"),
@@ -32,7 +32,7 @@ CLAIMS = (
           skip_why="needs N up to 4000 and long runs to separate the 1/N bias from Langevin noise (GPU)"),
     Claim(id=f"{S}.c2_kernel_aligns_with_target",
           statement="The learned kernel aligns with the target: A(K_T, f*) >= 3 A(K_0, f*) at sigma = 0.",
-          source=Source("paper", "Fig. 1 (left, as quoted in the ICML reproducibility index): kernel alignment over training"),
+          source=Source("paper", "Fig. 1 (left, as quoted by the ICML repro index): kernel alignment over training"),
           experiment="noise_levels", metric="align_gain", expect=AtLeast(3.0),
           why="spec measured a 9x rise (0.011 -> 0.10); 3x in every seed replaces the spec's cross-seed "
               "'mean rise > 5 std' rule, which a per-seed k-of-n verdict cannot express",
@@ -67,13 +67,13 @@ CLAIMS = (
           seeds=5, must_hold=4, figure="fig1_alignment_df"),
     Claim(id=f"{S}.c5_label_noise_shrinks_df",
           statement="The label-noise procedure shrinks the degrees of freedom: df_T(s_max) <= 0.6 df_T(0).",
-          source=Source("paper", "abstract + Fig. 2 (as quoted): the label noise procedure penalises the degrees of freedom"),
+          source=Source("paper", "abstract + Fig. 2 (as quoted): label noise penalises the degrees of freedom"),
           experiment="label_noise", metric="df_ratio", expect=AtMost(0.6),
           why="spec rule; prototype 61.4 -> 19.3 (ratio 0.31) at s = 3",
           seeds=3, must_hold=3, figure="fig2_label_noise"),
     Claim(id=f"{S}.c5_df_monotone_in_label_noise",
           statement="df_T decreases monotonically in the label-noise scale s.",
-          source=Source("paper", "Fig. 2 (as quoted): larger label noise, stronger df penalty (s^2/6n)·df (identity derived)"),
+          source=Source("paper", "Fig. 2 (as quoted): larger label noise, stronger penalty (s^2/6n)·df (derived)"),
           experiment="label_noise", metric="df_max_rel_increase", expect=AtMost(0.0),
           why="ordering claim (spec): the largest step-to-step increase of df_T over sorted s must be <= 0; "
               "runs at different s are paired, so no noise allowance",

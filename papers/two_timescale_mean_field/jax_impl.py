@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.linalg import cho_factor, cho_solve
 
+from claimbench.experiments import bind
 from claimbench.progress import progress
 
 from . import protocol
@@ -67,15 +68,4 @@ def simulate(Xa: np.ndarray, y: np.ndarray, W0: np.ndarray, chunks: Iterable, hy
     return np.stack(snaps), np.concatenate(objective)
 
 
-def _experiment(name: str):
-    fn = getattr(protocol, name)
-
-    def run(params, seed: int, device: str) -> dict:
-        return fn(params, seed, partial(simulate, device=device))
-
-    run.__name__ = name
-    run.__doc__ = fn.__doc__
-    return run
-
-
-EXPERIMENTS = {name: _experiment(name) for name in ("particles", "noise_levels", "label_noise", "baselines")}
+EXPERIMENTS = bind(protocol.EXPERIMENTS, lambda device: partial(simulate, device=device))

@@ -118,3 +118,8 @@ def baselines(params, seed: int, simulate: Simulate) -> dict:
     out = {"nn_test_mse_path": nn, "record_steps": np.arange(len(nn)) * params.record_every}
     out.update(_kernel_baselines(params, seed, data, y, float(nn[-1])))
     return out
+
+
+# fn(params, seed, simulate); each backend binds them to its `simulate` (claimbench.experiments.bind).
+EXPERIMENTS = {"particles": particles, "noise_levels": noise_levels, "label_noise": label_noise,
+               "baselines": baselines}

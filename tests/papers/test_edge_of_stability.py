@@ -108,7 +108,7 @@ def test_eos_baseline_smoke_same_numbers_in_both_backends():
     from papers.edge_of_stability import jax_impl, torch_impl
 
     p = _profile("smoke")
-    t, j = torch_impl.eos_baseline(p, 0, "cpu"), jax_impl.eos_baseline(p, 0, "cpu")
+    t, j = torch_impl.EXPERIMENTS["eos_baseline"](p, 0, "cpu"), jax_impl.EXPERIMENTS["eos_baseline"](p, 0, "cpu")
     assert t.keys() == j.keys()
     for k in t:
         np.testing.assert_allclose(np.asarray(t[k], float), np.asarray(j[k], float), rtol=1e-6, err_msg=k)
