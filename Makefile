@@ -34,7 +34,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest benchmarks -q -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
+	CLAIMBENCH_QUIET=1 $(BIN)/python -m pytest benchmarks -q -s -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
 
 report: $(STAMP)
 	$(BIN)/claimbench report
