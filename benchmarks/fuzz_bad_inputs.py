@@ -119,7 +119,8 @@ def report(title: str, outcomes: list[tuple[Case, Outcome]], seconds: float) -> 
     print("  by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     print("  " + "   ".join(f"{k}: {v}" for k, v in counts.items()))
     for case, o in [x for x in outcomes if not x[1].ok][:5]:
-        print(f"  NOT OK: {[a[:60] for a in case.argv]} -> exit {o.code}: {o.stderr[-300:]!r} {o.changed[:2]}")
+        print(f"  NOT OK: {[a[:60] for a in case.argv]} env {case.env} file {(case.params_file or b'')[:80]!r} "
+              f"-> exit {o.code}, hang {o.hang}: {o.stderr[-300:]!r} {o.changed[:2]}")
     return not any(counts.values())
 
 
