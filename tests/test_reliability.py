@@ -25,6 +25,11 @@ def claims():
     return {c.id: c for c in registry.load_paper("zz_demo").claims}
 
 
+# The children only run numpy code, matplotlib and file I/O (the demo's "jax" backend imports no jax), so
+# the threads other tests' jax left in this process are never needed in them.
+FORK_OK = pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning")
+
+
 def fork_cli(argv, tag, gate=None):
     """Run main(argv) in a forked child (everything is already imported); stderr goes to err-<tag>."""
     pid = os.fork()
@@ -54,6 +59,7 @@ def wait(pid, timeout=120):
     raise AssertionError("child hung")
 
 
+@FORK_OK
 def test_two_runs_at_once_one_wins_the_other_exits_2(demo_paper):
     pids = [fork_cli([*RUN, "--set", "delay=0.5"], tag, gate="go") for tag in "ab"]
     while not all(Path(f"ready-{t}").exists() for t in "ab"):
@@ -69,6 +75,7 @@ def test_two_runs_at_once_one_wins_the_other_exits_2(demo_paper):
     assert sorted(p.name for p in FOLDER.parent.iterdir()) == ["fast"]  # no lock, staging or old folder left
 
 
+@FORK_OK
 def test_sigterm_is_handled_like_ctrl_c(demo_paper, capsys):
     assert main(RUN) == 0
     before = (FOLDER / "verdicts.json").read_bytes()

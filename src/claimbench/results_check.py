@@ -99,6 +99,15 @@ def _is_num(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def _has_type(x: Any, tp: Any) -> bool:
+    """x is of the field type tp: 'num?' a finite number or None, int a count (>= 0, not a bool)."""
+    if tp == "num?":
+        return x is None or _is_num(x)
+    if tp is int:
+        return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+    return isinstance(x, tp)
+
+
 def _verdict(d: Any, path: Path, i: int) -> Verdict:
     """One entry of verdicts.json, checked field by field and for internal consistency."""
     if not isinstance(d, dict):
@@ -107,9 +116,7 @@ def _verdict(d: Any, path: Path, i: int) -> Verdict:
     if set(d) != set(_VERDICT_TYPES):
         raise BrokenRun(path, f"entry {i} has fields {sorted(d)[:12]}, expected {sorted(_VERDICT_TYPES)}")
     for key, tp in _VERDICT_TYPES.items():
-        ok = (d[key] is None or _is_num(d[key])) if tp == "num?" else \
-            isinstance(d[key], tp) and not (tp is int and (isinstance(d[key], bool) or d[key] < 0))
-        if not ok:
+        if not _has_type(d[key], tp):
             raise BrokenRun(path, f"entry {i}: {key} has a wrong type or value")
     if d["status"] not in {s.value for s in Status}:
         raise BrokenRun(path, f"entry {i}: unknown status {d['status'][:20]!r}")
@@ -126,10 +133,12 @@ def _inconsistency(v: Verdict) -> str:
     """Why a verdict contradicts itself ('' if it does not)."""
     if v.status is Status.SKIP:
         return "SKIP with seeds run" if v.seeds_run or v.per_seed else ""
-    if len(v.per_seed) != v.seeds_run or v.seeds_held > v.seeds_run or v.must_hold > v.seeds_run:
+    if len(v.per_seed) != v.seeds_run or v.seeds_held > v.seeds_run:
         return "seed counts disagree with per_seed"
     if v.status is Status.ERROR:
         return ""
+    if v.must_hold > v.seeds_run:
+        return f"needs {v.must_hold} of {v.seeds_run} seeds"
     if None in v.per_seed or v.measured is None or v.margin is None:
         return f"{v.status.value} without a value for every seed"
     if (v.status is Status.PASS) != (v.seeds_held >= v.must_hold) or (v.margin >= 0) != (v.status is Status.PASS):
