@@ -19,13 +19,20 @@ import numpy as np
 #            level: (rtol, atol)
 TOLERANCE: dict[str, dict[str, tuple[float, float]]] = {
     # float64: 2^-52 ≈ 2e-16 per operation; 1e-9 leaves ~10^6 operations of accumulated rounding
-    "float64": {"step": (1e-9, 1e-12), "metric": (1e-6, 1e-9)},
+    "float64": {"step": (1e-9, 1e-12), "metric": (1e-6, 1e-12)},
     # float32: 2^-23 ≈ 1e-7 per operation; one factorised NTK stays within 1e-5, a few SGD steps 1e-3
     "float32": {"step": (1e-5, 1e-6), "metric": (1e-3, 1e-5)},
 }
 
-# claim id -> (rtol, atol, reason): backends agree to this, not to the dtype's "metric" row
-CHAOTIC: dict[str, tuple[float, float, str]] = {}
+# claim id -> (rtol, atol, reason): backends agree to this, not to the dtype's "metric" row.
+# Measured torch vs jax at smoke size (2 cores, CPU): every other claim agrees to ≤ 1.3e-7 relative.
+CHAOTIC: dict[str, tuple[float, float, str]] = {
+    "edge_of_stability.taylor_closed_form_matches_autodiff": (
+        1.0, 1e-14, "the metric is itself float64 rounding (~2e-16): the backends agree in magnitude only"),
+    "edge_of_stability.taylor_remainder_is_small": (
+        1e-4, 1e-12, "the remainder L(η) − (a1η + a2η² + a3η³) is ~1e-9 of L, so cancellation lifts rounding "
+                     "to ~1e-6 of it (measured 4.4e-6 relative, 1.7e-14 absolute)"),
+}
 
 
 def tolerance(dtype: str = "float64", level: str = "step") -> dict[str, float]:
