@@ -13,7 +13,7 @@ from claimbench.params import ParamsError, param
 
 @dataclass(frozen=True, kw_only=True)
 class Params:
-    # --- synthetic rank-k task (spec §3) ---
+    # --- synthetic rank-k task (README, Model and derivation) ---
     rank: int = param(lo=1, hi=16, doc="k = Rank_BN of the target: y depends on k latent coordinates")
     n_samples: int = param(lo=8, hi=100_000, doc="N training points (full batch)")
     latent_dim: int = param(10, lo=1, hi=1000, doc="dimension of the latent z ~ N(0, I)")

@@ -1,4 +1,4 @@
-"""The `claimbench` command: list | run | report | summary | check.
+"""The `claimbench` command: list | run | report | summary | check | new.
 
     claimbench list [--show-params]
     claimbench run three_mechanisms [--profile fast] [--backend torch|jax|all] [--device cpu|cuda|auto]
@@ -6,6 +6,7 @@
     claimbench report [--profile P|all]    # reports/index.html, summary.md, verdicts.csv from reports/runs
     claimbench summary [--profile P|all]   # print the verdict table and where the report is
     claimbench check [--profile P|all]     # exit 1 if any claim is FAIL or ERROR
+    claimbench new SLUG --title T --arxiv ID [--authors A] [--root .]   # scaffold papers/SLUG
     (P defaults to suite.profile in params.yaml, the profile `dvc repro` runs)
 
 Exit codes: 0 ok; 1 `check` found FAIL, ERROR or BROKEN; 2 bad input, or the run folder is busy with
@@ -69,7 +70,17 @@ def _parser() -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=text)
         sp.add_argument("--profile", default=None, choices=[*PROFILES, "all"],
                         help="profile to show (default: suite.profile of params.yaml, as dvc repro runs)")
+    _add_new(sub)
     return p
+
+
+def _add_new(sub) -> None:
+    new = sub.add_parser("new", help="scaffold papers/SLUG with one example claim, its params, test and benchmark")
+    new.add_argument("slug", metavar="SLUG", help="folder and claim-id prefix, e.g. grokking_modular")
+    new.add_argument("--title", required=True, help="the paper's title")
+    new.add_argument("--arxiv", required=True, help="arXiv id with version, e.g. 2401.07085v3")
+    new.add_argument("--authors", default="", help="the paper's authors")
+    new.add_argument("--root", default=".", help="repository root to write into (default: .)")
 
 
 def cmd_list(args) -> int:
@@ -223,7 +234,21 @@ def cmd_check(args) -> int:
     return 1 if bad else 0
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "summary": cmd_summary, "check": cmd_check}
+def cmd_new(args) -> int:
+    from claimbench import scaffold
+
+    try:
+        written = scaffold.create(scaffold.NewPaper(args.slug, args.title, args.arxiv, args.authors), Path(args.root))
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    print("wrote " + ", ".join(written))
+    print(f"next: claimbench run {args.slug} --backend all --profile smoke; then replace the example claim "
+          f"(docs/adding_a_paper.md)")
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "summary": cmd_summary, "check": cmd_check,
+            "new": cmd_new}
 
 
 def _say(prefix: str, message: object) -> None:
