@@ -1,33 +1,29 @@
-"""Per-step cost of the bottleneck-rank training loop (Jacot 2023, arXiv 2305.19008v3), per backend.
+"""Cost of the bottleneck-rank training loop (Jacot 2023, arXiv 2305.19008v3), per backend.
 
-Run: OMP_NUM_THREADS=1 .venv/bin/python -m pytest benchmarks/bench_bottleneck_rank.py --benchmark-only
-Each round is one Adam window of STEPS full-batch steps at the fast profile's sizes; the jax window
-(one jitted lax.scan) is compiled in the warm-up round. ms/step = mean time / STEPS (extra_info).
+One round is STEPS full-batch Adam steps (`ops.adam`) at the fast profile's sizes (depth, width, n,
+float64); the jax loop is compiled in the warm-up round. extra_info has ms per step.
 """
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 
-from claimbench.params import load
 from papers.bottleneck_rank import data as data_mod
 from papers.bottleneck_rank.config import Params
 
-ROOT = Path(__file__).resolve().parents[1]
-STEPS = 250
+pytestmark = pytest.mark.benchmark(group="bottleneck_rank")
+STEPS = 40
 
 
-@pytest.mark.parametrize("depth", [8, 12])
 @pytest.mark.parametrize("backend", ["torch", "jax"])
-def test_adam_step(benchmark, backend, depth):
-    impl = pytest.importorskip(f"papers.bottleneck_rank.{backend}_impl")
-    fast = load(Params, ROOT / "params.yaml", "bottleneck_rank", "fast")
-    p = dataclasses.replace(fast, depth=depth, steps=STEPS, conv_window=STEPS, conv_tol=0.0)
+def test_adam_steps(benchmark, kit, backend):
+    ops = kit.ops("bottleneck_rank", backend)
+    p = dataclasses.replace(kit.fast(Params, "bottleneck_rank"), steps=STEPS, conv_window=STEPS, conv_tol=0.0)
     task = data_mod.make_data(p, 0)
-    net = data_mod.init_weights(p, 0, depth)
-    benchmark.extra_info.update(backend=backend, depth=depth, width=p.width, n_samples=p.n_samples,
-                                dtype=p.dtype, steps_per_round=STEPS)
-    benchmark.pedantic(impl.adam, args=(net, task.x, task.y, p, depth), rounds=5, iterations=1, warmup_rounds=1)
-    benchmark.extra_info["ms_per_step"] = 1e3 * benchmark.stats.stats.mean / STEPS
+    net = data_mod.init_weights(p, 0, p.depth)
+    benchmark.pedantic(ops.adam, args=(net, task.x, task.y, p, p.depth), rounds=3, iterations=1, warmup_rounds=1)
+    benchmark.extra_info.update(backend=backend, device=kit.device, dtype=p.dtype, depth=p.depth, width=p.width,
+                                n_samples=p.n_samples, steps_per_round=STEPS)
+    if benchmark.stats:  # None under --benchmark-disable
+        benchmark.extra_info["ms_per_step"] = 1e3 * benchmark.stats.stats.median / STEPS

@@ -1,4 +1,4 @@
-"""The `claimbench` command: list | run | report | summary | check | new.
+"""The `claimbench` command: list | run | report | summary | check | new | bench.
 
     claimbench list [--show-params]
     claimbench run three_mechanisms [--profile fast] [--backend torch|jax|all] [--device cpu|cuda|auto]
@@ -6,6 +6,8 @@
     claimbench report [--profile P|all]    # reports/index.html, summary.md, verdicts.csv from reports/runs
     claimbench summary [--profile P|all]   # print the verdict table and where the report is
     claimbench check [--profile P|all]     # exit 1 if any claim is FAIL or ERROR
+    claimbench check --baseline FILE|REV [--margin-drop 0.5]   # exit 1 only on what changed for the worse
+    claimbench bench [history | compare BASE [HEAD]]   # benchmarks: run and save, history, A/B gate
     claimbench new SLUG --title T --arxiv ID [--authors A] [--root .]   # scaffold papers/SLUG
     (P defaults to suite.profile in params.yaml, the profile `dvc repro` runs)
 
@@ -26,7 +28,8 @@ import threading
 import traceback
 from pathlib import Path
 
-from claimbench import registry
+from claimbench import drift, registry
+from claimbench.bench import cli as bench_cli
 from claimbench.claims import PROFILES
 from claimbench.devices import DEVICES
 from claimbench.params import ParamsError, describe, parse_set, show, show_path, suite_profile
@@ -70,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=text)
         sp.add_argument("--profile", default=None, choices=[*PROFILES, "all"],
                         help="profile to show (default: suite.profile of params.yaml, as dvc repro runs)")
+    drift.add_arguments(sub.choices["check"])
     _add_new(sub)
+    bench_cli.add_parser(sub)
     return p
 
 
@@ -219,9 +224,16 @@ def cmd_check(args) -> int:
     from claimbench.report.build import collect
 
     out, profile = _out_dir(args.out), _profile(args)
+    try:  # a bad --baseline or --margin-drop is reported before any result is read
+        drop = drift.margin_drop(args.margin_drop)
+        baseline = None if args.baseline is None else drift.read_baseline(args.baseline, out)
+    except drift.BaselineError as exc:
+        raise UsageError(str(exc)) from None
     df = collect(out, profile)
     if df.empty:
         raise UsageError(f"no results under {show_path(out / 'runs')}: run `claimbench run PAPER` first")
+    if baseline is not None:
+        return _check_baseline(df, *baseline, drop)
     bad = df[df.status.isin(["FAIL", "ERROR"])]
     for r in bad.itertuples():
         print(f"{r.status} {r.paper}.{r.claim} [{r.backend}/{r.profile}] measured {r.measured} expected "
@@ -232,6 +244,13 @@ def cmd_check(args) -> int:
           + (f"; {broken} run folder(s) BROKEN" if broken else ""))
     bad = len(bad) + broken
     return 1 if bad else 0
+
+
+def _check_baseline(df, baseline, label: str, margin_drop: float) -> int:
+    lines, failing = drift.report(df, baseline, label, margin_drop)
+    print("\n".join(lines))
+    _print_broken(df)
+    return 1 if failing or (df.status == "BROKEN").any() else 0
 
 
 def cmd_new(args) -> int:
@@ -247,8 +266,15 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    try:
+        return bench_cli.run(args)
+    except bench_cli.ERRORS as exc:
+        raise UsageError(str(exc)) from None
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "summary": cmd_summary, "check": cmd_check,
-            "new": cmd_new}
+            "new": cmd_new, "bench": cmd_bench}
 
 
 def _say(prefix: str, message: object) -> None:

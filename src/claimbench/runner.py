@@ -208,7 +208,7 @@ def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> No
                 **results.environment_meta(Path.cwd())}
         results.write_json(tmp / "meta.json", meta)
         metrics = results.metrics_path(out_root, slug, spec.backend, spec.profile)
-        companions[metrics] = results.json_text(results.count_statuses(verdicts))
+        companions[metrics] = results.json_text(results.metrics_dict(verdicts))
 
 
 def _claim_wall(spec: RunSpec, verdicts: list[Verdict], times: dict) -> dict[str, float]:

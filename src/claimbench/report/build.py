@@ -116,7 +116,7 @@ def _data_uri(path: str) -> str:
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
 
 
-def html_page(df: pd.DataFrame) -> str:
+def html_page(df: pd.DataFrame, performance: str = "") -> str:
     """reports/index.html: one card per claim (statement, source, verdict per backend, margin, reason, figure)."""
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
@@ -135,7 +135,8 @@ def html_page(df: pd.DataFrame) -> str:
             shown[fig] = anchor
     papers = {s: registry.load_paper(s).info for s in df.paper.unique()}
     counts = counts_table(df).to_dict("records")
-    return env.get_template("index.html.j2").render(cards=cards, papers=papers, counts=counts)
+    return env.get_template("index.html.j2").render(cards=cards, papers=papers, counts=counts,
+                                                    performance=performance)
 
 
 def build(out_root: Path, profile: str | None = None) -> pd.DataFrame:
@@ -146,7 +147,10 @@ def build(out_root: Path, profile: str | None = None) -> pd.DataFrame:
     stable = df.drop(columns=["figure", "wall_s", "git_commit", "device"])
     results.write_text(out_root / "verdicts.csv", stable.to_csv(index=False))
     results.write_text(out_root / "summary.md", summary_markdown(df))
-    results.write_text(out_root / "index.html", html_page(df))
+    from claimbench.bench import page  # the benchmark history page, when there is one to show
+
+    perf = page.write(out_root).name if page.exists(out_root) else ""
+    results.write_text(out_root / "index.html", html_page(df, perf))
     return df
 
 
