@@ -3,7 +3,9 @@ the top eigenvalue needs for 1e-3 relative accuracy (Lanczos/eigsh vs power iter
 
 Network: the edge_of_stability proposed ReLU MLP (depth 4, widths n·k², no biases) on n = 256 synthetic
 examples, float64, at base widths 8 / 32 (3k / 43k parameters), built with the backend's `ops.make_net`;
-the gradient is `net.grad_norms` (one backward pass), the HVP `net.matvec` (claimbench.hessian).
+the gradient is `net.grad_norms` (one backward pass, plus one small norm per layer: for the 3k-parameter
+jax net those dispatches make it as slow as the jitted HVP, so hvp_over_grad reads ~1 there), the HVP
+`net.matvec` (claimbench.hessian).
 The reference eigenvalue is eigsh at tol 1e-10.
 """
 from __future__ import annotations

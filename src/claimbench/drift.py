@@ -66,7 +66,11 @@ def _git_text(spec: str, out_root: Path, cwd: Path) -> tuple[str, str]:
     top = git("rev-parse", "--show-toplevel")
     if top.returncode or git("rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}").returncode or spec[:1] == "-":
         raise BaselineError(f"--baseline {spec!r}: not a file and not a git revision")
-    rel = (Path(cwd) / out_root / "verdicts.csv").resolve().relative_to(Path(top.stdout.decode().strip()).resolve())
+    path = (Path(cwd) / out_root / "verdicts.csv").resolve()
+    try:
+        rel = path.relative_to(Path(top.stdout.decode().strip()).resolve())
+    except ValueError:
+        raise BaselineError(f"--baseline {spec}: {path} is outside the git repository") from None
     shown = git("show", f"{spec}:{rel.as_posix()}")
     if shown.returncode:
         raise BaselineError(f"--baseline {spec}: the revision has no {rel.as_posix()}")

@@ -41,6 +41,8 @@ def add_parser(sub) -> None:
     cmp_.add_argument("--warmup", default="1", help="untimed rounds per side first (default 1)")
     cmp_.add_argument("--threshold", default="1.10",
                       help="fail when the 95 %% interval of HEAD/BASE lies wholly above this (default 1.10)")
+    cmp_.add_argument("--respawn", default="1",
+                      help="fresh worker processes every N rounds (default 1; 0: one pair throughout)")
     cmp_.add_argument("--raw", action="store_true",
                       help="compare raw times (default: each divided by a reference loop timed around it)")
     cmp_.add_argument("--json", dest="json_path", default=None, metavar="FILE",
@@ -77,8 +79,20 @@ def _run_suite(args, out: Path) -> int:
     if saved is None:
         print(f"claimbench bench: pytest exited {rc}; nothing was saved")
         return rc if rc else 1
+    for line in _ratios(saved):
+        print(line)
     print(f"saved {saved}; performance page: {page.write(out)}")
     return rc
+
+
+def _ratios(saved: Path) -> list[str]:
+    """The ratios benchmarks recorded with record_ratio (extra_info keys named *_over_*), one line each."""
+    from claimbench.bench import history
+
+    run = history.read_run(saved)
+    return [f"{key:<28} {value:9.3g}   {name.removeprefix('benchmarks/')}"
+            for name, b in sorted(run.benchmarks.items()) for key, value in b["extra_info"].items()
+            if "_over_" in key and isinstance(value, (int, float))]
 
 
 def _history(out: Path, keyword: str | None) -> int:
@@ -101,6 +115,7 @@ def _compare(args, out: Path) -> int:
 
     opts = compare.Options(base=args.base, head=args.head, rounds=_int(args.rounds, "rounds"),
                            warmup=_int(args.warmup, "warmup"), threshold=_ratio(args.threshold),
+                           respawn=_int(args.respawn, "respawn"),
                            paths=tuple(args.paths), keyword=args.keyword, timer=args.timer, normalize=not args.raw)
     code, path = compare.compare(opts, out, json_path=args.json_path)
     print(f"result: {path}; performance page: {page.write(out)}")

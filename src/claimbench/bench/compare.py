@@ -5,12 +5,14 @@ working tree is compared as it is, uncommitted edits included. One long-lived py
 (claimbench.bench.worker; the same venv, each importing its own tree) runs the selected benchmarks
 once per round, in the order A B, B A, A B, ... (each side goes first in half the rounds, so a warm-up
 or order effect cancels, and drift hits both sides of a round alike). Per benchmark, each round gives
-one time per side: the median of that session's repetitions, divided by the time of a fixed reference
-loop run just before and after it in the same process (claimbench.bench.worker), which cancels the
+one time per side: the median over that session's timed calls of (call time / time of a fixed reference
+loop run right before the call in the same process; claimbench.bench.worker), which cancels the
 machine's speed of the moment (another process on the shared cores, a busy hyperthread sibling);
-`--raw` turns this off. claimbench.bench.stats turns the pairs into the ratio of medians HEAD/BASE
-with a paired-bootstrap 95 % interval. The gate fails (exit 1) only
-when the interval's lower bound exceeds the threshold; benchmarks found on one side only are listed.
+`--raw` turns this off. Each side's worker is replaced by a fresh process every `--respawn` rounds
+(default 1), so a process-lifetime effect becomes round-to-round noise instead of a bias of one side.
+claimbench.bench.stats turns the pairs into the ratio of medians HEAD/BASE with a paired-bootstrap 95 %
+interval. The gate fails (exit 1) only when the interval's lower bound exceeds the threshold;
+benchmarks found on one side only are listed.
 """
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ class Options:
     paths: tuple[str, ...] = ()
     keyword: str | None = None
     timer: str = "cpu"  # claimbench.bench.suite.TIMERS
-    normalize: bool = True  # divide each time by the reference loop timed around it (claimbench.bench.worker)
+    normalize: bool = True  # divide each call's time by the reference loop timed before it (bench.worker)
+    respawn: int = 1  # fresh worker processes every this many rounds (0: one pair for the whole comparison)
 
 
 @dataclass
@@ -56,7 +59,7 @@ class Side:
     rev: str
     commit: str
     tree: Path
-    # benchmark -> per round (session median s, reference loop s), None where it did not run
+    # benchmark -> per round (session median s, median of call/reference), None where it did not run
     times: dict[str, list] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
     failed_rounds: list[int] = field(default_factory=list)
@@ -96,10 +99,11 @@ def checkout(root: Path, sha: str, parent: Path, name: str) -> Iterator[Path]:
     try:
         yield path
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=root, capture_output=True,
-                       timeout=120)
-        shutil.rmtree(path, ignore_errors=True)
-        subprocess.run(["git", "worktree", "prune"], cwd=root, capture_output=True, timeout=120)
+        gone = subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=root, capture_output=True,
+                              timeout=120).returncode == 0
+        if not gone:  # the folder went first: drop its stale entry
+            shutil.rmtree(path, ignore_errors=True)
+            subprocess.run(["git", "worktree", "prune"], cwd=root, capture_output=True, timeout=120)
 
 
 def _dirty(root: Path) -> bool:
@@ -138,8 +142,12 @@ def _record(side: Side, out_json: Path, i: int, rounds: int) -> None:
     data = json.loads(out_json.read_text())
     refs = data.get("claimbench_reference", {})
     for b in data["benchmarks"]:
-        ref = float(refs.get(b["fullname"], 0.0))
-        side.times.setdefault(b["fullname"], [None] * rounds)[i] = (float(b["stats"]["median"]), ref)
+        median = float(b["stats"]["median"])
+        # the timed rounds are the runner's last `rounds` calls (before them: calibration, warm-up)
+        calls = refs.get(b["fullname"], [])[-int(b["stats"]["rounds"]):]
+        ratios = [t / r for t, r in calls if t > 0 and r > 0]
+        # normalised time = median over the rounds of (call time / reference time just before it)
+        side.times.setdefault(b["fullname"], [None] * rounds)[i] = (median, float(np.median(ratios)) if ratios else 0.0)
         side.groups[b["fullname"]] = b.get("group") or ""
 
 
@@ -159,38 +167,49 @@ def _session(worker: Worker, side: Side, args: list[str] | None, out_json: Path,
         _record(side, out_json, i, rounds)
 
 
+def _start(side: Side, other: Side, root: Path, logs: Path, timer: str) -> Worker:
+    # neither the other tree nor the checkout the editable install points at (root) may be imported
+    forbid = sorted({other.tree.resolve(), root.resolve()} - {side.tree.resolve()})
+    return Worker(side.label, side.tree, forbid, logs / f"{side.label.lower()}.log", _worker_env(side, timer))
+
+
 def run_rounds(opts: Options, base: Side, head: Side, root: Path, workdir: Path, logs: Path) -> None:
-    """Warm-up rounds, then rounds A B, B A, ... (progress on stderr)."""
-    with ExitStack() as stack:
-        workers = {}
-        for side, other in ((base, head), (head, base)):
-            # neither the other tree nor the checkout the editable install points at (root) may be imported
-            forbid = sorted({other.tree.resolve(), root.resolve()} - {side.tree.resolve()})
-            w = Worker(side.label, side.tree, forbid, logs / f"{side.label.lower()}.log", _worker_env(side, opts.timer))
-            stack.callback(w.close)
-            workers[side.label] = w
-        args = {s.label: _session_args(s, opts, workdir / f"{s.label}.json") for s in (base, head)}
-        for i in range(-opts.warmup, opts.rounds):
-            order = (base, head) if i % 2 == 0 else (head, base)
+    """Warm-up rounds, then rounds A B, B A, ... with fresh workers every opts.respawn rounds (progress on stderr)."""
+    logs.mkdir(parents=True, exist_ok=True)
+    for side in (base, head):
+        (logs / f"{side.label.lower()}.log").write_text("")
+    args = {s.label: _session_args(s, opts, workdir / f"{s.label}.json") for s in (base, head)}
+    workers: dict[str, Worker] = {}
+    try:
+        for n, i in enumerate(range(-opts.warmup, opts.rounds)):
+            if not workers or (opts.respawn and n % opts.respawn == 0):
+                for w in workers.values():
+                    w.close()
+                workers = {s.label: _start(s, o, root, logs, opts.timer) for s, o in ((base, head), (head, base))}
             took = []
-            for side in order:
+            for side in ((base, head) if i % 2 == 0 else (head, base)):
                 t0 = dt.datetime.now()
                 _session(workers[side.label], side, args[side.label], workdir / f"{side.label}.json", i, opts.rounds)
                 took.append(f"{side.label} {(dt.datetime.now() - t0).total_seconds():.1f} s")
             what = "warm-up" if i < 0 else f"round {i + 1}/{opts.rounds}"
             print(f"{what}: {', '.join(took)}", file=sys.stderr, flush=True)
+    except BaseException:
+        for w in workers.values():
+            w.close(kill=True)
+        raise
+    for w in workers.values():
+        w.close()
 
 
 def _row(name: str, base: Side, head: Side, opts: Options) -> dict:
     pairs = [(b, h) for b, h in zip(base.times[name], head.times[name], strict=True) if b and h]
-    b_t, b_r, h_t, h_r = (np.array([p[k][j] for p in pairs]) for k in (0, 1) for j in (0, 1))
+    b_t, b_n, h_t, h_n = (np.array([p[k][j] for p in pairs]) for k in (0, 1) for j in (0, 1))
     row = {"name": name, "group": head.groups.get(name) or base.groups.get(name, ""), "base_ms": list(1e3 * b_t),
-           "head_ms": list(1e3 * h_t), "base_ref_ms": list(1e3 * b_r), "head_ref_ms": list(1e3 * h_r)}
+           "head_ms": list(1e3 * h_t), "base_normalized": list(b_n), "head_normalized": list(h_n)}
     if len(pairs) < 2:
         return {**row, "verdict": "failed", "ratio": None, "ci_low": None, "ci_high": None}
-    use_ref = opts.normalize and bool(np.all(b_r > 0) and np.all(h_r > 0))
-    # normalised time = benchmark time / reference-loop time of the same moment (machine speed divided out)
-    ci = stats.ratio_ci(b_t / b_r, h_t / h_r) if use_ref else stats.ratio_ci(b_t, h_t)
+    use_ref = opts.normalize and bool(np.all(b_n > 0) and np.all(h_n > 0))
+    ci = stats.ratio_ci(b_n, h_n) if use_ref else stats.ratio_ci(b_t, h_t)
     return {**row, "base_median_ms": 1e3 * float(np.median(b_t)), "head_median_ms": 1e3 * float(np.median(h_t)),
             "raw_ratio": float(np.median(h_t) / np.median(b_t)), "normalized": use_ref, "ratio": ci.ratio,
             "ci_low": ci.low, "ci_high": ci.high, "verdict": stats.verdict(ci, opts.threshold)}
@@ -221,7 +240,8 @@ def render(report: dict) -> str:
     width = max([len(_short(r["name"])) for r in rows] + [9])
     lines = [f"HEAD {h['rev']} ({h['commit']}) vs BASE {b['rev']} ({b['commit']}): {o['rounds']} rounds "
              f"after {o['warmup']} warm-up, {o['timer']} time"
-             f"{', normalised by a reference loop' if o['normalize'] else ''}, order {report['order']}, "
+             f"{', normalised by a reference loop' if o['normalize'] else ''}, fresh processes every "
+             f"{o['respawn'] or 'no'} round(s), order {report['order']}, "
              f"gate: 95 % CI low > {o['threshold']:g}",
              f"{'benchmark':<{width}} {'BASE ms':>10} {'HEAD ms':>10} {'HEAD/BASE':>9}  {'95 % CI':<15} verdict"]
     for r in rows:
@@ -252,6 +272,8 @@ def compare(opts: Options, out_root: Path, cwd: Path | None = None, json_path: P
     """
     if not 3 <= opts.rounds <= 200:
         raise BenchError(f"--rounds {opts.rounds}: expected an integer in [3, 200]")
+    if not 0 <= opts.respawn <= 200:
+        raise BenchError(f"--respawn {opts.respawn}: expected an integer in [0, 200]")
     if not 0 <= opts.warmup <= 20:
         raise BenchError(f"--warmup {opts.warmup}: expected an integer in [0, 20]")
     if not 1.0 <= opts.threshold <= 100:

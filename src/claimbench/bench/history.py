@@ -21,6 +21,7 @@ class Run:
     commit: str  # short sha, '+' when the tree had uncommitted changes
     machine: str
     benchmarks: dict[str, dict] = field(default_factory=dict)  # fullname -> {group, median, min, max, ...}
+    timer: str = ""  # cpu (process_time) or wall (perf_counter), from pytest-benchmark's options
 
     @property
     def label(self) -> str:
@@ -41,7 +42,9 @@ def read_run(path: Path) -> Run:
         commit = data.get("commit_info") or {}
         sha = str(commit.get("id") or "unversioned")[:8] + ("+" if commit.get("dirty") else "")
         machine = (data.get("machine_info") or {}).get("node", "")
-        return Run(Path(path), str(data["datetime"]), sha, machine, dict(map(_benchmark, data["benchmarks"])))
+        timers = {str((b.get("options") or {}).get("timer", "")) for b in data["benchmarks"]}
+        timer = ",".join(sorted({"cpu" if "process_time" in t else "wall" if t else "?" for t in timers}))
+        return Run(Path(path), str(data["datetime"]), sha, machine, dict(map(_benchmark, data["benchmarks"])), timer)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"cannot be read ({type(exc).__name__}: {str(exc)[:80]})") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -70,16 +73,16 @@ def names_by_group(runs: list[Run], keyword: str | None = None) -> dict[str, lis
 
 
 def table(runs: list[Run], name: str) -> str:
-    """One benchmark over the runs: run, commit and date, median/min/max in ms, rounds, median vs the previous run."""
-    lines = [f"  {'run':<6} {'commit':<10} {'date (UTC)':<12} {'median ms':>10} {'min ms':>10} {'max ms':>10} "
-             f"{'rounds':>6} {'vs prev':>8}"]
+    """One benchmark over the runs: run, commit, date, timer, median/min/max ms, rounds, median vs the run before."""
+    lines = [f"  {'run':<6} {'commit':<10} {'date (UTC)':<12} {'timer':<5} {'median ms':>10} {'min ms':>10} "
+             f"{'max ms':>10} {'rounds':>6} {'vs prev':>8}"]
     prev = None
     for r in runs:
         b = r.benchmarks.get(name)
         if b is None:
             continue
         change = f"{100 * (b['median'] / prev - 1):+.1f} %" if prev else ""
-        lines.append(f"  {r.path.name[:4]:<6} {r.commit:<10} {r.date[5:16].replace('T', ' '):<12} "
+        lines.append(f"  {r.path.name[:4]:<6} {r.commit:<10} {r.date[5:16].replace('T', ' '):<12} {r.timer:<5} "
                      f"{1e3 * b['median']:>10.4g} {1e3 * b['min']:>10.4g} {1e3 * b['max']:>10.4g} "
                      f"{b['rounds']:>6} {change:>8}")
         prev = b["median"]

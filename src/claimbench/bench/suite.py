@@ -26,8 +26,9 @@ THREAD_DEFAULTS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM
                    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false", "MPLBACKEND": "Agg", "CLAIMBENCH_QUIET": "1"}
 # pytest-benchmark options every run uses: bench_*.py files, times in ms, one table per group
 # (plugins are not auto-loaded: the hypothesis and dvc entry points cost seconds per session)
+# (a file that fails to import loses its own benchmarks only: --continue-on-collection-errors)
 PYTEST_OPTS = ["-o", "python_files=bench_*.py", "-p", "no:cacheprovider", "-p", "pytest_benchmark.plugin",
-               "--benchmark-only",
+               "--continue-on-collection-errors", "--benchmark-only",
                "--benchmark-time-unit=ms", "--benchmark-group-by=group", "--benchmark-sort=name"]
 
 
@@ -79,7 +80,7 @@ def run_suite(root: Path, out_root: Path, paths: list[str], keyword: str | None,
         out_json = Path(tmp) / "run.json"
         argv = [sys.executable, "-m", "pytest", *selection(root, paths, keyword), *PYTEST_OPTS, *timer_opts(timer),
                 f"--rootdir={root}", "-q", "--benchmark-columns=min,median,max,rounds", f"--benchmark-json={out_json}"]
-        rc = subprocess.run(argv, cwd=root, env=bench_env()).returncode
+        rc = subprocess.run(argv, cwd=root, env={**bench_env(), "CLAIMBENCH_TIMER": timer}).returncode
         if rc not in (0, 1) or not out_json.exists():
             return rc, None
         return rc, save_run(json.loads(out_json.read_text()), out_root, root)

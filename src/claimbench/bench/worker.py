@@ -7,10 +7,13 @@ reads one JSON list of pytest arguments per line on stdin, runs `pytest.main` on
 JSON line {"rc": exit code, "foreign": [files]} on its original stdout; pytest's own output goes to LOG.
 `foreign` lists every imported file under a FORBID folder (the other side's tree) outside the
 interpreter's prefix: the comparison refuses such a round instead of timing the wrong code.
-Before and after each benchmark test, BOOT times a fixed pure-Python loop (the same on both sides: it
-is in BOOT, not in either tree) and adds the mean to the JSON as "claimbench_reference" {test id: s},
-i.e. how fast the machine ran just then, which the comparison divides out.
-Keeping the process alive between rounds pays the imports (torch, jax) once per side, not once per round.
+Right before every timed call of a benchmark (each round of pytest-benchmark's runner), BOOT times a
+fixed pure-Python loop (the same on both sides: it is in BOOT, not in either tree), i.e. how fast the
+machine runs just then; the JSON gets "claimbench_reference" {test id: [[call s, reference s], ...]},
+which the comparison uses to divide the machine's speed out, call by call.
+The comparison starts a fresh pair of workers every `--respawn` rounds (default: every round), so
+that what is fixed for a process's lifetime (its memory layout, the core it started on) varies between
+rounds instead of biasing one side.
 """
 from __future__ import annotations
 
@@ -32,28 +35,46 @@ import pytest
 prefixes = tuple(os.path.realpath(p) + os.sep for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
 forbid = tuple(os.path.realpath(f) + os.sep for f in forbid)
 
-REF = {}
+REF, CURRENT = {}, [None]
 
 def reference():
-    # the same pure-Python loop on both sides (it is not in either tree): the machine's speed right now
-    ts = []
-    for _ in range(5):
-        t0, s = clock(), 0
-        for i in range(10000):
-            s += i * i
-        ts.append(clock() - t0)
-    return sorted(ts)[2]
+    # the same pure-Python loop on both sides (it is in BOOT, not in either tree): the machine's speed now
+    t0, s = clock(), 0
+    for i in range(5000):
+        s += i * i
+    return clock() - t0
+
+from pytest_benchmark.fixture import BenchmarkFixture
+_make_runner = BenchmarkFixture._make_runner
+
+def make_runner(self, function_to_benchmark, args, kwargs):
+    # pytest-benchmark 5.3 times each round inside runner(); time the reference right before it
+    run = _make_runner(self, function_to_benchmark, args, kwargs)
+    def runner(loops_range, timer=self._timer):
+        ref = reference() if CURRENT[0] else 0.0
+        out = run(loops_range, timer)
+        if CURRENT[0]:
+            seconds = out if loops_range else out[0]
+            REF[CURRENT[0]].append((seconds / max(1, len(loops_range or ())), ref))
+        return out
+    return runner
+
+BenchmarkFixture._make_runner = make_runner
 
 class Cheap:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
-        r0 = reference()
-        yield
-        REF[item.nodeid] = (r0 + reference()) / 2
+        CURRENT[0] = item.nodeid
+        REF[item.nodeid] = []
+        try:
+            yield
+        finally:
+            CURRENT[0] = None
 
     def pytest_benchmark_update_json(self, config, benchmarks, output_json):
         output_json["claimbench_reference"] = dict(REF)
 
+class CheapInfo:
     # pytest-benchmark's default machine info runs py-cpuinfo (seconds per session) and git describe
     @pytest.hookimpl(tryfirst=True)
     def pytest_benchmark_generate_machine_info(self, config):
@@ -77,7 +98,7 @@ def foreign():
 
 for line in sys.stdin:
     REF.clear()
-    rc = int(pytest.main(json.loads(line), plugins=[Cheap()]))
+    rc = int(pytest.main(json.loads(line), plugins=[Cheap(), CheapInfo()]))
     sys.stdout.flush(); sys.stderr.flush()
     reply.write(json.dumps({"rc": rc, "foreign": foreign()[:5]}) + "\n")
 """
@@ -92,8 +113,7 @@ class Worker:
 
     def __init__(self, label: str, tree: Path, forbid: list[Path], log: Path, env: dict[str, str]):
         self.label, self.tree, self.log = label, Path(tree).resolve(), Path(log).resolve()
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        self.log.write_text("")
+        self.log.parent.mkdir(parents=True, exist_ok=True)  # LOG is appended to (one per side and comparison)
         argv = [sys.executable, "-c", BOOT, str(self.tree), os.pathsep.join(map(str, forbid)), str(self.log)]
         self.proc = subprocess.Popen(argv, cwd=self.tree, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True, bufsize=1)
@@ -114,11 +134,19 @@ class Worker:
                               f"its timings would not be {self.label}'s")
         return int(answer["rc"])
 
-    def close(self) -> None:
-        """End the process (closing stdin ends its loop; kill it if it does not stop)."""
+    def close(self, kill: bool = False) -> None:
+        """End the process: closing stdin ends its loop; `kill` (after an error or Ctrl-C) does not wait."""
         try:
+            if kill:
+                self.proc.kill()
             self.proc.stdin.close()
             self.proc.wait(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
             self.proc.wait()
+
+    def __enter__(self) -> "Worker":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(kill=exc_type is not None)
