@@ -6,6 +6,7 @@
     claimbench report [--profile P|all]    # reports/index.html, summary.md, verdicts.csv from reports/runs
     claimbench summary [--profile P|all]   # print the verdict table and where the report is
     claimbench check [--profile P|all]     # exit 1 if any claim is FAIL or ERROR
+    claimbench assignment build|grade PAPER ...   # course assignments (claimbench.course.cli)
     (P defaults to suite.profile in params.yaml, the profile `dvc repro` runs)
 
 Exit codes: 0 ok, 1 `check` found FAIL/ERROR, 2 bad input (one line on stderr, nothing written), 130 interrupted.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from claimbench import registry
 from claimbench.claims import PROFILES
+from claimbench.course import cli as course_cli
 from claimbench.devices import DEVICES
 from claimbench.params import ParamsError, describe, parse_set, read_yaml
 
@@ -48,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override one param of the profile (PAPER.KEY=VALUE when running several papers)")
     run.add_argument("--threads", default=None, help="BLAS/torch threads (default: $CLAIMBENCH_THREADS or 1)")
+    course_cli.add_parser(sub, _Parser)
     for name, text in (("report", "build reports/index.html, summary.md, verdicts.csv"),
                        ("summary", "print the verdict table"), ("check", "exit 1 if any claim FAILs or ERRORs")):
         sp = sub.add_parser(name, help=text)
@@ -154,7 +157,8 @@ def cmd_check(args) -> int:
     return 1 if len(bad) else 0
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "summary": cmd_summary, "check": cmd_check}
+COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "summary": cmd_summary, "check": cmd_check,
+            "assignment": course_cli.main}
 
 
 def main(argv: list[str] | None = None) -> int:
