@@ -8,10 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from claimbench import registry
-from claimbench.cli import main
-from claimbench.course import build, harness, notebook
-from claimbench.course.spec import resolve
+pytest.importorskip("otter")  # the course extra: `make test` installs it
+
+from claimbench import registry  # noqa: E402
+from claimbench.cli import main  # noqa: E402
+from claimbench.course import build, harness, notebook  # noqa: E402
+from claimbench.course.spec import resolve  # noqa: E402
 
 PAPERS = sorted(s for s, d in registry.paper_dirs().items() if (d / "assignment.py").exists())
 

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from claimbench.cli import main
-from claimbench.course import build
+pytest.importorskip("otter")  # the course extra: `make test` installs it
 
-pytest.importorskip("otter")
+from claimbench.cli import main  # noqa: E402
+from claimbench.course import build  # noqa: E402
+
 pytestmark = pytest.mark.slow
 PARAMS = str(Path(__file__).resolve().parents[1] / "params.yaml")
 F_LINE = "f = sign * kappa * r * (P_over_y - M * y) / 4.0"
