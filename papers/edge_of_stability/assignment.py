@@ -47,7 +47,8 @@ EIG_PROMPT = r"""
 the `k` algebraically largest eigenvalues of the symmetric operator $v \mapsto$ `matvec(v)` (numpy in,
 numpy out) by Lanczos. Return `EigResult(values, vectors, n_matvec)`: eigenvalues in descending order,
 eigenvectors as columns (`dim` x `k`), and how many times `matvec` was called. Start from `v0` if given,
-else from a standard normal vector drawn with `np.random.default_rng(seed)`, so results are deterministic.
+else from a standard normal vector drawn by numpy's `default_rng` seeded with `seed`, so results are
+deterministic.
 """
 
 NOT_GRADED = """
