@@ -373,7 +373,11 @@ C7C = (
         source=Source("paper", _FIG3 + "; performance read as test accuracy"),
         metric="shallow_test_acc_drop", expect=AtLeast(0.002), seeds=3, must_hold=2,
         why="Ours: about one digit of the 540-image test split (1/540 = 0.00185); 2 of 3 seeds, since accuracy "
-            "moves in 1/540 steps."),
+            "moves in 1/540 steps.",
+        note="Fast profile: at train loss 0.1 the α = 2 net tests 0.1-0.8 points *better* than α = 0.5 in 3 of "
+             "3 seeds, while its test loss is 3.6-4.8 % higher (the PASS above). All runs reached the loss "
+             "(α = 2: 840-1080 steps), so this is no plateau: on digits at α ≤ 2 the larger init's worse fit "
+             "shows in the outputs' squared error, not in their argmax. CIFAR-10 and larger α were not run."),
     _c7("two_layer_relu_small_init_aligns", "shallow_relu_fig3", "fig3_two_layer_relu",
         statement="Smallest init scale: the alignment ζ of W2·W1 grows ≥ 1.5x (mechanism (1) on real data).",
         source=Source("derived", "mechanism (1) of the abstract measured in the Fig. 3 setup (ours)"),
