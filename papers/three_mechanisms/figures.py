@@ -3,7 +3,7 @@
 exact_vs_gd: closed form vs GD (f and NTK) and the h/2h errors (C1, C2); phase_diagram: measured
 kernel-change exponent over (q, p) with the predicted boundary q + p = 1 + |c_u − c_w|/2 (C3);
 mechanisms: cos θ, NTK and norms over time for alignment, disalignment, rescaling (C4–C6);
-mlp_digits: kernel / alignment / norm changes of the MLP runs (C7).
+C7's figures (the paper's Figs. 1-3) are drawn by figures_c7.py.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from claimbench.report.theme import new_figure, save_figure
+from papers.three_mechanisms import figures_c7
 
 
 def _first(runs):
@@ -90,29 +91,10 @@ def draw_mechanisms(results, outdir):
     return save_figure(fig, outdir, "mechanisms")
 
 
-def draw_mlp(m, outdir):
-    keys = sorted({k.rsplit("_ntk_rel_change", 1)[0] for k in m if k.endswith("_ntk_rel_change")})
-    fig, ax = new_figure(4, 1)
-    x = np.arange(len(keys))
-    ax[0, 0].bar(x, [m[f"{k}_ntk_rel_change"] for k in keys])
-    ax[0, 0].set(ylabel="‖K_T − K_0‖/‖K_0‖", title="NTK change")
-    ax[0, 1].bar(x, [m[f"{k}_kta_gain"] for k in keys])
-    ax[0, 1].set(ylabel="Δ centered KTA", title="kernel–target alignment gain")
-    ax[0, 2].bar(x - 0.2, [m[f"{k}_readout_cos_start"] for k in keys], 0.4, label="start")
-    ax[0, 2].bar(x + 0.2, [m[f"{k}_readout_cos_end"] for k in keys], 0.4, label="end")
-    ax[0, 2].set(ylabel="cos(readout row, class-mean feature)", title="readout–feature alignment")
-    ax[0, 2].legend()
-    ax[0, 3].bar(x, [m[f"{k}_max_abs_log_norm_ratio"] for k in keys])
-    ax[0, 3].set(ylabel="max_l |log ‖W_l(T)‖/‖W_l(0)‖|", title="rescaling")
-    for a in ax[0]:
-        a.set_xticks(x, [k.replace("alpha_", "α=").replace("width_", "w=") for k in keys], rotation=45, fontsize=7)
-    return save_figure(fig, outdir, "mlp_digits")
-
-
 def draw(results: dict, outdir: Path) -> dict[str, str]:
     """Draw every figure whose experiment has at least one seed; returns {figure name: png file}."""
     out = {}
-    single = {"exact_vs_gd": draw_exact_vs_gd, "phase_diagram": draw_phase_diagram, "mlp_digits": draw_mlp}
+    single = {"exact_vs_gd": draw_exact_vs_gd, "phase_diagram": draw_phase_diagram}
     for name, fn in single.items():
         m = _first(results.get(name))
         if m is not None:
@@ -120,4 +102,5 @@ def draw(results: dict, outdir: Path) -> dict[str, str]:
     mech = draw_mechanisms(results, outdir)
     if mech:
         out["mechanisms"] = mech
+    out.update(figures_c7.draw(results, outdir))
     return out
