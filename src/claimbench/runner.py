@@ -8,7 +8,6 @@ the run folder only when the run is complete.
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -19,24 +18,16 @@ from claimbench import params as params_mod
 from claimbench import registry, results
 from claimbench.claims import Claim, Verdict, evaluate, skipped
 from claimbench.progress import progress
-
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+from claimbench.threads import limit_threads
 
 
 def configure_threads(threads: int, backend: str) -> None:
-    """Pin BLAS/OpenMP (and torch) to `threads` threads; call before the framework is imported.
+    """Pin BLAS/OpenMP, torch and XLA to `threads` threads (see claimbench.threads).
 
-    jax/XLA has no thread-count flag; `--xla_cpu_multi_thread_eigen=false` (set here unless XLA_FLAGS
-    is already set) keeps its Eigen kernels single-threaded.
+    The environment is set for libraries that load later; threadpoolctl caps the ones already loaded,
+    so a run in a process that imported numpy first computes with the same thread count.
     """
-    for var in THREAD_VARS:
-        os.environ[var] = str(threads)
-    if backend == "torch":
-        import torch
-
-        torch.set_num_threads(threads)
-    else:
-        os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+    limit_threads(threads, backend)
 
 
 @dataclass(frozen=True)
