@@ -77,6 +77,8 @@ def _sharpness_beyond(runs, outdir):
                         label=label if i == 0 else None)
     _edge(ax, r"edge $2/\eta$ (proposed $\eta$)")
     ax.mark_claim(_P + "proposed_starts_far_beyond_edge", label="claim: raw max above")
+    steps = len(runs[0][1]["proposed_loss"]) - 1  # the fraction of training is last step above / steps
+    ax.mark_claim(_P + "proposed_stays_beyond_edge", scale=steps, axis="x", label="claim: raw above the edge until")
     ax.mark_claim(_P + "preconditioned_sharpness_at_edge", label="claim: preconditioned median in range")
     ax.set(xlabel="step", ylabel=r"sharpness / $(2/\eta)$", yscale="log", title="Beyond the edge: sharpness")
     fig.legend(loc="outside lower center", ncols=2)

@@ -101,7 +101,9 @@ def _totals_line(df: pd.DataFrame) -> str:
 def not_passing_lines(df: pd.DataFrame) -> list[str]:
     """One markdown line per claim that does not pass on some backend: BROKEN, FAIL, ERROR, then SKIP."""
     df = ordered(df)
-    lines = []
+    broken = df[(df.status == "BROKEN") & (df.claim.fillna("").astype(str) == "")]  # a whole run unreadable
+    lines = [f"- {MD_MARK['BROKEN']} **BROKEN** `{r.paper}` [{r.backend}/{r.profile}]: {r.message}"
+             for r in broken.itertuples()]
     for status in NOT_PASSING:
         for (paper, profile, claim), g in df.groupby(["paper", "profile", "claim"], sort=False):
             if worst(g.status) != status:

@@ -3,6 +3,7 @@ it out): totals, the status matrix, the not-passing list, run provenance and one
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import math
 import struct
@@ -61,24 +62,27 @@ def provenance(details: dict) -> list[dict]:
 
 
 class Figures:
-    """Each PNG is embedded once (an SVG <image> in the page's defs); cards reference it by id."""
+    """Each distinct PNG is embedded once (an SVG <image> in the page's defs); cards reference it by id.
+
+    Identical files (e.g. two backends that drew the same pixels) share one embedded copy.
+    """
 
     def __init__(self):
-        self.ids: dict[str, str] = {}
+        self.ids: dict[str, str] = {}  # sha256 of the PNG -> id
         self.defs: list[dict] = []
 
     def ref(self, path: str) -> dict | None:
         """{id, w, h} of the embedded figure at path, embedding it on first use; None if it is missing."""
         if not path or not Path(path).is_file():
             return None
-        if path not in self.ids:
-            data = Path(path).read_bytes()
-            w, h = struct.unpack(">II", data[16:24])  # PNG IHDR: width, height
-            self.ids[path] = f"fig{len(self.ids)}"
-            self.defs.append({"id": self.ids[path], "w": w, "h": h,
+        data = Path(path).read_bytes()
+        w, h = struct.unpack(">II", data[16:24])  # PNG IHDR: width, height
+        key = hashlib.sha256(data).hexdigest()
+        if key not in self.ids:
+            self.ids[key] = f"fig{len(self.ids)}"
+            self.defs.append({"id": self.ids[key], "w": w, "h": h,
                               "uri": "data:image/png;base64," + base64.b64encode(data).decode()})
-        d = next(d for d in self.defs if d["id"] == self.ids[path])
-        return {"id": d["id"], "w": d["w"], "h": d["h"]}
+        return {"id": self.ids[key], "w": w, "h": h}
 
 
 def _claims(papers) -> dict[tuple[str, str], object]:
