@@ -60,11 +60,12 @@ def _heatmap(ax, axis, slopes, dc):
     q = np.linspace(axis[0], axis[-1], 50)
     ax.plot(q, 1 + abs(dc) / 2 - q, "k--", lw=1.5, label=r"predicted: $q + p = 1 + |\Delta c|/2$")
     ax.set(xlim=ext[:2], ylim=ext[:2], xlabel=r"$q$  ($\kappa \propto d^{-q}$)",
-           ylabel=r"$p$  ($\sigma^2 \propto d^{-p}$)", title=rf"measured exponent, $c_u - c_w = {dc:g}$")
+           ylabel=r"$p$  ($\sigma^2 \propto d^{-p}$)", title=rf"exponent (seed 0), $c_u - c_w = {dc:g}$")
     return im
 
 
-def draw_phase_diagram(m, outdir):
+def draw_phase_diagram(runs, outdir):
+    m = runs[0]
     axis, dcs, slopes = np.asarray(m["grid_axis"]), np.asarray(m["grid_dc"]), np.asarray(m["grid_slopes"])
     panels = len(dcs) + 1
     fig, ax = new_figure(2, (panels + 1) // 2, width=4.4, height=3.3)
@@ -75,9 +76,11 @@ def draw_phase_diagram(m, outdir):
     d = np.asarray(m["named_widths"])
     names = ["NTK", "MF", "SP-scalar", "small-init", r"MF $\eta_u>\eta_w$", r"MF $\eta_w>\eta_u$"]
     last = flat[len(dcs)]
-    for i, curve in enumerate(np.asarray(m["named_curves"])):
-        last.loglog(d, np.abs(curve), "o-", label=rf"{names[i]} ($E_\chi={m['named_e_chi'][i]:g}$)")
-    last.set(xlabel="width $d$", ylabel=r"$\Delta K / K_0$", title="named parameterizations")
+    for s, r in enumerate(runs):  # seed 0 with markers, the other seeds faint
+        for i, curve in enumerate(np.asarray(r["named_curves"])):
+            last.loglog(d, np.abs(curve), "o-" if s == 0 else "-", color=f"C{i}", alpha=1.0 if s == 0 else 0.4,
+                        label=rf"{names[i]} ($E_\chi={m['named_e_chi'][i]:g}$)" if s == 0 else None)
+    last.set(xlabel="width $d$", ylabel=r"$\Delta K / K_0$", title=f"named parameterizations ({len(runs)} seeds)")
     last.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2)
     for extra in flat[panels:]:
         extra.set_axis_off()
@@ -165,8 +168,8 @@ def draw(results: dict, outdir: Path) -> dict[str, str]:
     out = {}
     if _ok(results.get("exact_vs_gd")):
         out["exact_vs_gd"] = draw_exact_vs_gd(_ok(results["exact_vs_gd"]), outdir)
-    if _first(results.get("phase_diagram")) is not None:
-        out["phase_diagram"] = draw_phase_diagram(_first(results["phase_diagram"]), outdir)
+    if _ok(results.get("phase_diagram")):
+        out["phase_diagram"] = draw_phase_diagram(_ok(results["phase_diagram"]), outdir)
     if _ok(results.get("mlp_digits")):
         out["mlp_digits"] = draw_mlp(_ok(results["mlp_digits"]), outdir)
     mech = draw_mechanisms(results, outdir)
