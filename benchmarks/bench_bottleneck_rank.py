@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from claimbench.params import load
-from papers.bottleneck_rank import common
+from papers.bottleneck_rank import data as data_mod
 from papers.bottleneck_rank.config import Params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,8 +25,8 @@ def test_adam_step(benchmark, backend, depth):
     impl = pytest.importorskip(f"papers.bottleneck_rank.{backend}_impl")
     fast = load(Params, ROOT / "params.yaml", "bottleneck_rank", "fast")
     p = dataclasses.replace(fast, depth=depth, steps=STEPS, conv_window=STEPS, conv_tol=0.0)
-    task = common.make_task(p, 0)
-    net = common.init_net(p, 0, depth)
+    task = data_mod.make_data(p, 0)
+    net = data_mod.init_weights(p, 0, depth)
     benchmark.extra_info.update(backend=backend, depth=depth, width=p.width, n_samples=p.n_samples,
                                 dtype=p.dtype, steps_per_round=STEPS)
     benchmark.pedantic(impl.adam, args=(net, task.x, task.y, p, depth), rounds=5, iterations=1, warmup_rounds=1)

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from claimbench.params import load
-from papers.edge_of_stability import common
+from papers.edge_of_stability import data as data_mod
+from papers.edge_of_stability import measures
 from papers.edge_of_stability.config import Params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,10 +23,10 @@ STEPS = 50
 def _setup(backend: str):
     impl = pytest.importorskip(f"papers.edge_of_stability.{backend}_impl")
     p = load(Params, ROOT / "params.yaml", "edge_of_stability", "fast")
-    data = common.make_data(p, 0)
-    widths = common.proposed_widths(16, 4, p.depth, p.base_width, p.r)
+    data = data_mod.make_data(p, 0)
+    widths = data_mod.proposed_widths(16, 4, p.depth, p.base_width, p.r)
     cls = impl.TorchNet if backend == "torch" else impl.JaxNet
-    net = cls(common.init_weights(widths, 0, "proposed", 2.0), "relu", False, data["x"], data["y"])
+    net = cls(data_mod.init_weights(widths, 0, "proposed", 2.0), "relu", False, data["x"], data["y"])
     return p, data, net
 
 
@@ -44,7 +45,7 @@ def test_training_steps(benchmark, backend):
 @pytest.mark.parametrize("backend", ["torch", "jax"])
 def test_sharpness_measurement(benchmark, backend):
     p, data, net = _setup(backend)
-    out = benchmark.pedantic(common.sharpness, args=(net, data["x"], data["y"], p.eig_tol), rounds=3, iterations=1,
-                             warmup_rounds=1)
+    out = benchmark.pedantic(measures.compute_sharpness, args=(net, data["x"], data["y"], p.eig_tol), rounds=3,
+                             iterations=1, warmup_rounds=1)
     benchmark.extra_info.update(backend=backend, n_params=net.n_params, n_samples=len(data["x"]),
                                 tol=p.eig_tol, n_hvp=out[2], sharpness=out[0])

@@ -17,7 +17,7 @@ import pytest
 
 from claimbench.hessian import power_iteration, top_eigenvalues
 from claimbench.params import load
-from papers.edge_of_stability import common
+from papers.edge_of_stability import data as data_mod
 from papers.edge_of_stability.config import Params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,10 +27,10 @@ WIDTHS = [8, 32, 64]
 def _net(backend: str, base: int):
     impl = pytest.importorskip(f"papers.edge_of_stability.{backend}_impl")
     p = dataclasses.replace(load(Params, ROOT / "params.yaml", "edge_of_stability", "fast"), base_width=base)
-    data = common.make_data(p, 0)
-    widths = common.proposed_widths(16, 4, p.depth, base, p.r)
+    data = data_mod.make_data(p, 0)
+    widths = data_mod.proposed_widths(16, 4, p.depth, base, p.r)
     cls = impl.TorchNet if backend == "torch" else impl.JaxNet
-    return cls(common.init_weights(widths, 0, "proposed", 2.0), "relu", False, data["x"], data["y"]), data
+    return cls(data_mod.init_weights(widths, 0, "proposed", 2.0), "relu", False, data["x"], data["y"]), data
 
 
 def _grad_and_hvp(backend: str, net, data):

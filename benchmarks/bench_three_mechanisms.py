@@ -12,21 +12,21 @@ import numpy as np
 import pytest
 
 from claimbench.seeding import make_rng
-from papers.three_mechanisms import common
+from papers.three_mechanisms import data, measures
 
 HK = 1e-3
 RECORDS = 100
 
 
-def _batch(width: int) -> common.LinearBatch:
+def _batch(width: int) -> data.LinearBatch:
     rng = make_rng(0, "bench/three_mechanisms")
     std = 0.3 / np.sqrt(width)
-    cfg = common.make_config(common.gaussian(rng, width, std), common.gaussian(rng, width, std), eta_w=0.5)
-    return common.make_batch([cfg], hk=HK, max_steps=10**7, n_records=RECORDS)
+    cfg = data.make_config(data.gaussian(rng, width, std), data.gaussian(rng, width, std), eta_w=0.5)
+    return data.make_batch([cfg], hk=HK, max_steps=10**7, n_records=RECORDS)
 
 
 def _f_error(batch, f):
-    ref = common.exact_on_grid(batch)["f"]
+    ref = measures.compute_exact_on_grid(batch)["f"]
     return float(np.abs(f - ref).max() / max(abs(batch.a[0]), abs(ref[0, 0])))
 
 
@@ -35,7 +35,7 @@ def _f_error(batch, f):
 def test_trajectory(benchmark, backend, width):
     batch = _batch(width)
     if backend == "closed_form":
-        run = lambda: common.exact_on_grid(batch)  # noqa: E731
+        run = lambda: measures.compute_exact_on_grid(batch)  # noqa: E731
         err_of = lambda out: _f_error(batch, out["f"])  # noqa: E731
     else:
         impl = pytest.importorskip(f"papers.three_mechanisms.{backend}_impl")
@@ -43,7 +43,7 @@ def test_trajectory(benchmark, backend, width):
 
         def err_of(out):
             u, w, _ = out
-            return _f_error(batch, common.trajectory_stats(batch, u, w)["f"])
+            return _f_error(batch, measures.compute_trajectory_stats(batch, u, w)["f"])
     out = benchmark.pedantic(run, rounds=3, iterations=1, warmup_rounds=1)
     benchmark.extra_info.update(backend=backend, width=width, steps=0 if backend == "closed_form" else batch.n_steps,
                                 records=RECORDS, hk=HK, rel_err_f=err_of(out) if backend != "closed_form" else 0.0)

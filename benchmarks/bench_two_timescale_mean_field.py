@@ -10,16 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from papers.two_timescale_mean_field import common
+from papers.two_timescale_mean_field import data as data_mod
+from papers.two_timescale_mean_field.experiments import Hyper
 
 STEPS = 20  # steps per benchmark round (one chunk: one jax scan call)
-HYPER = common.Hyper(eta=0.05, temperature=1e-3, lambda_w=1e-2, lambda_a=1e-3)
+HYPER = Hyper(eta=0.05, temperature=1e-3, lambda_w=1e-2, lambda_a=1e-3)
 
 
 def _inputs(n: int, n_particles: int, d: int = 15):
-    data = common.make_dataset(0, d, n, 10)
-    W0 = common.make_init(0, n_particles, d, 1.0)
-    zeta, xi = next(common.noise_chunks(0, STEPS, STEPS, n_particles, d + 1, n))
+    data = data_mod.make_data(0, d, n, 10)
+    W0 = data_mod.init_weights(0, n_particles, d, 1.0)
+    zeta, xi = next(data_mod.noise_chunks(0, STEPS, STEPS, n_particles, d + 1, n))
     return data.Xa, data.labels(1.0), W0, zeta, xi
 
 

@@ -23,7 +23,7 @@ def test_list_run_report_check(demo_paper, capsys):
     assert cli("run", "zz_demo", "--profile", "smoke", "--backend", "all") == 0
     out = capsys.readouterr().out
     assert "good" in out and "PASS" in out and "ERROR" in out
-    assert cli("report") == 0
+    assert cli("report", "--profile", "smoke") == 0
     for name in ("index.html", "summary.md", "verdicts.csv"):
         assert (Path("reports") / name).exists()
     html = Path("reports/index.html").read_text()
@@ -31,7 +31,7 @@ def test_list_run_report_check(demo_paper, capsys):
     header = Path("reports/verdicts.csv").read_text().splitlines()[0]
     for col in ("paper", "claim", "backend", "status", "measured", "expected", "margin", "source"):
         assert col in header.split(",")
-    assert cli("check") == 1  # the demo has ERROR claims
+    assert cli("check", "--profile", "smoke") == 1  # the demo has ERROR claims
     assert "ERROR zz_demo.boom" in capsys.readouterr().out
 
 
@@ -46,7 +46,7 @@ def test_check_passes_when_all_claims_pass(demo_paper, capsys, monkeypatch):
 
     monkeypatch.setattr(registry, "load_paper", only_good)
     assert cli("run", "zz_demo") == 0
-    assert cli("check") == 0
+    assert cli("check", "--profile", "fast") == 0
 
 
 @pytest.mark.parametrize("argv, needle", [
@@ -56,9 +56,10 @@ def test_check_passes_when_all_claims_pass(demo_paper, capsys, monkeypatch):
     (["run", "zz_demo", "--set", "width=-2"], "zz_demo.fast.width: -2 is out of range"),
     (["run", "zz_demo", "--set", "width=wide"], "zz_demo.fast.width: expected int, got str"),
     (["run", "zz_demo", "--backend", "mxnet"], "invalid choice: 'mxnet'"),
-    (["run", "zz_demo", "--seeds", "0"], "--seeds 0"),
+    (["run", "zz_demo", "--seeds", "0"], "--seeds '0'"),
     (["run", "zz_demo", "zz_demo", "--set", "width=3", "--threads", "0"], "--threads '0'"),
-    (["check"], "no results"),
+    (["check", "--profile", "all"], "no results"),
+    (["check"], "params.yaml: suite.profile is missing"),
     (["run", "zz_demo", "--set", "three_mechanisms.width=99"], "'three_mechanisms' is not among the papers"),
     (["run", "zz_demo", "--threads", "two"], "--threads 'two'"),
 ])
@@ -106,3 +107,14 @@ def test_report_ignores_runs_of_a_removed_paper(demo_paper, capsys):
     meta = stale / "meta.json"
     meta.write_text(meta.read_text().replace('"paper": "zz_demo"', '"paper": "gone_paper"'))
     assert cli("report", "--profile", "all") == 0
+
+
+def test_cross_field_constraints_are_checked_before_anything_runs(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = ["--params", str(ROOT / "params.yaml"), "--out", "out", "run", "bottleneck_rank", "--profile", "smoke",
+            "--set", "d_in=5"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == ("claimbench: error: bottleneck_rank.smoke: d_in (5) must equal latent_dim (4) when input_map "
+                   "is 'identity'\n")
+    assert list(tmp_path.iterdir()) == []

@@ -6,7 +6,8 @@ from claimbench import registry
 
 CORE = ["claimbench.claims", "claimbench.params", "claimbench.registry", "claimbench.results", "claimbench.runner",
         "claimbench.metrics", "claimbench.seeding", "claimbench.progress", "claimbench.cli", "claimbench.devices",
-        "claimbench.report.build", "claimbench.report.theme", "claimbench.hessian.lanczos"]
+        "claimbench.report.build", "claimbench.report.theme", "claimbench.hessian.lanczos", "claimbench.layout",
+        "claimbench.scaffold", "claimbench.tolerances", "claimbench.experiments"]
 
 
 def neutral_modules():

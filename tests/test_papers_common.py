@@ -1,23 +1,29 @@
 """One battery over every discovered paper: layout, claims, params, and the smoke profile end to end.
 
-The smoke run goes through the real CLI in a temporary folder (run / report / check) for both backends.
+The smoke run goes through the real CLI in a temporary folder (run / report / check) for both backends,
+and the two backends' verdicts and metrics are compared with claimbench.tolerances.
+CLAIMBENCH_BATTERY_PAPERS=slug[,slug] limits the battery to those papers (the scaffold test uses it).
 """
+import importlib
 import json
+import os
 import shutil
+import typing
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from claimbench import registry
+from claimbench import layout, registry
 from claimbench.claims import PROFILES
 from claimbench.cli import main
 from claimbench.params import load
+from claimbench.tolerances import metric_tolerance
 
 ROOT = Path(__file__).resolve().parents[1]
-PAPERS = registry.discover_papers()
-REQUIRED_FILES = ("README.md", "claims.py", "config.py", "torch_impl.py", "jax_impl.py", "figures.py")
+ONLY = [s for s in os.environ.get("CLAIMBENCH_BATTERY_PAPERS", "").split(",") if s]
+PAPERS = [s for s in registry.discover_papers() if not ONLY or s in ONLY]
 
 
 def test_there_are_papers():
@@ -25,10 +31,27 @@ def test_there_are_papers():
 
 
 @pytest.mark.parametrize("slug", PAPERS)
-def test_paper_layout_and_claims(slug):
+def test_paper_folder_follows_the_scheme(slug):
+    problems = layout.check_folder(registry.paper_dirs()[slug])
+    assert not problems, "\n".join(problems)
+
+
+def test_scheme_check_fails_on_unknown_names_and_missing_roles(tmp_path):
+    folder = tmp_path / "some_paper"
+    shutil.copytree(registry.paper_dirs()[registry.discover_papers()[0]], folder,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    assert layout.check_folder(folder) == []
+    (folder / "common.py").write_text("")
+    (folder / "theory.py").unlink()
+    (folder / "experiments_phase.py").write_text("")  # a split role keeps its prefix: allowed
+    problems = layout.check_folder(folder)
+    assert len(problems) == 2, problems
+    assert "common.py: not a role file" in problems[0] and "theory.py: missing" in problems[1]
+
+
+@pytest.mark.parametrize("slug", PAPERS)
+def test_paper_claims_and_readme(slug):
     paper = registry.load_paper(slug)
-    for name in REQUIRED_FILES:
-        assert (paper.folder / name).exists(), f"papers/{slug}/{name} is missing"
     ids = [c.id for c in paper.claims]
     assert len(ids) == len(set(ids)), "duplicate claim ids"
     readme = (paper.folder / "README.md").read_text()
@@ -36,11 +59,21 @@ def test_paper_layout_and_claims(slug):
 
 
 @pytest.mark.parametrize("slug", PAPERS)
-@pytest.mark.parametrize("backend", registry.BACKENDS)
-def test_every_claim_has_its_experiment_in_each_backend(slug, backend):
-    experiments = registry.backend_module(slug, backend).EXPERIMENTS
+def test_experiments_are_written_once_against_an_ops_protocol(slug):
+    mod = importlib.import_module(f"papers.{slug}.experiments")
+    assert getattr(mod.Ops, "_is_protocol", False), "experiments.Ops must be a typing.Protocol"
+    assert typing.Protocol in mod.Ops.__mro__
+    for name, fn in mod.EXPERIMENTS.items():
+        assert fn.__name__ == name, f"EXPERIMENTS[{name!r}] is {fn.__name__}: name the function as its key"
     for c in registry.load_paper(slug).claims:
-        assert c.experiment in experiments, f"{c.id}: {backend}_impl has no experiment {c.experiment!r}"
+        assert c.experiment in mod.EXPERIMENTS, f"{c.id}: no experiment {c.experiment!r}"
+
+
+@pytest.mark.parametrize("slug", PAPERS)
+@pytest.mark.parametrize("backend", registry.BACKENDS)
+def test_each_backend_binds_every_experiment(slug, backend):
+    neutral = importlib.import_module(f"papers.{slug}.experiments").EXPERIMENTS
+    assert list(registry.backend_module(slug, backend).EXPERIMENTS) == list(neutral)
 
 
 @pytest.mark.parametrize("slug", PAPERS)
@@ -51,7 +84,7 @@ def test_params_yaml_profiles_validate(slug, profile):
 
 def test_dvc_matrix_lists_exactly_the_discovered_papers():
     dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())
-    assert sorted(dvc["stages"]["run"]["matrix"]["paper"]) == PAPERS
+    assert sorted(dvc["stages"]["run"]["matrix"]["paper"]) == registry.discover_papers()
     assert sorted(dvc["stages"]["run"]["matrix"]["backend"]) == sorted(registry.BACKENDS)
 
 
@@ -88,3 +121,28 @@ def test_smoke_run_measures_every_claim_and_draws_its_figures(smoke_reports, slu
         if c.figure and "smoke" in c.profiles:
             assert c.figure in meta["figures"], f"{c.id}: figure {c.figure!r} was not drawn"
             assert (folder / "figures" / meta["figures"][c.figure]).exists()
+
+
+def _dtype(slug: str, experiment: str) -> str:
+    """The dtype a paper's experiment computes in: experiments.DTYPE (a name, or {experiment: name})."""
+    declared = getattr(importlib.import_module(f"papers.{slug}.experiments"), "DTYPE", "float64")
+    return declared.get(experiment, "float64") if isinstance(declared, dict) else declared
+
+
+@pytest.mark.parametrize("slug", PAPERS)
+def test_backends_agree_on_every_claim_at_smoke_size(smoke_reports, slug):
+    """Same verdict in torch and jax, and each seed's metric within the tolerance table's bound."""
+    runs = smoke_reports[0] / "runs" / slug
+    torch_v, jax_v = ({v["claim_id"]: v for v in json.loads((runs / b / "smoke" / "verdicts.json").read_text())}
+                      for b in ("torch", "jax"))
+    claims = {c.id: c for c in registry.load_paper(slug).claims}
+    problems = []
+    for cid, t in torch_v.items():
+        j = jax_v[cid]
+        if t["status"] != j["status"]:
+            problems.append(f"{cid}: torch {t['status']} vs jax {j['status']}")
+        rtol, atol, why = metric_tolerance(cid, _dtype(slug, claims[cid].experiment))
+        for a, b in zip(t["per_seed"], j["per_seed"], strict=True):
+            if a is not None and b is not None and abs(a - b) > atol + rtol * max(abs(a), abs(b)):
+                problems.append(f"{cid}: torch {a!r} vs jax {b!r} beyond rtol {rtol:g}, atol {atol:g} ({why})")
+    assert not problems, "\n".join(problems)

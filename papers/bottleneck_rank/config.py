@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claimbench.params import param
+from claimbench.params import ParamsError, param
 
 
 @dataclass(frozen=True, kw_only=True)
 class Params:
-    # --- synthetic rank-k task (spec §3) ---
+    # --- synthetic rank-k task (README, Model and derivation) ---
     rank: int = param(lo=1, hi=16, doc="k = Rank_BN of the target: y depends on k latent coordinates")
     n_samples: int = param(lo=8, hi=100_000, doc="N training points (full batch)")
     latent_dim: int = param(10, lo=1, hi=1000, doc="dimension of the latent z ~ N(0, I)")
@@ -45,3 +45,11 @@ class Params:
     mid_lo: float = param(0.25, lo=0.0, hi=1.0, doc="middle layers are l in [round(mid_lo L), round(mid_hi L))")
     mid_hi: float = param(0.75, lo=0.0, hi=1.0, doc="upper end of the middle-layer range (fraction of L)")
     ntk_samples: int = param(128, lo=1, hi=100_000, doc="points used for the Gram NTK λ_max (first ones)")
+
+    def check(self) -> None:
+        """Constraints between fields, checked before anything runs (make_task relies on them)."""
+        if self.input_map == "identity" and self.d_in != self.latent_dim:
+            raise ParamsError(f"d_in ({self.d_in}) must equal latent_dim ({self.latent_dim}) when input_map is "
+                              "'identity'")
+        if self.rank > self.latent_dim:
+            raise ParamsError(f"rank ({self.rank}) must be at most latent_dim ({self.latent_dim})")

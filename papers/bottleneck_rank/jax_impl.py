@@ -12,11 +12,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from claimbench.devices import jax_device
 from claimbench.experiments import bind
 from claimbench.progress import progress
 
-from . import common
-from .common import Net, Trainers, converged, lr_schedule
+from . import experiments
+from .data import Net, lr_schedule
+from .experiments import converged
 
 jax.config.update("jax_enable_x64", True)
 
@@ -33,7 +35,7 @@ def forward(params, x):
 
 
 def penalised_loss(params, x, y, lam):
-    """L_λ(θ) = (1/N) Σ_i ‖f_θ(x_i) − y_i‖² + λ ‖θ‖² (spec §2; sum over outputs, mean over samples)."""
+    """L_λ(θ) = (1/N) Σ_i ‖f_θ(x_i) − y_i‖² + λ ‖θ‖² (sum over outputs, mean over samples)."""
     mse = ((forward(params, x) - y) ** 2).sum(axis=1).mean()
     return mse + lam * sum((q * q).sum() for q in jax.tree_util.tree_leaves(params))
 
@@ -69,7 +71,7 @@ def _gd_window(params, x, y, lam, eta, n):
 
 
 def _params(net: Net, p, device: str):
-    dev = jax.devices(device if device != "cuda" else "gpu")[0]
+    dev = jax_device(device)
     dt = _DTYPES[p.dtype]
     return jax.device_put([(jnp.asarray(w, dt), jnp.asarray(b, dt)) for w, b in zip(*net, strict=True)], dev), dev
 
@@ -110,5 +112,17 @@ def gd(net: Net, x: np.ndarray, y: np.ndarray, p, eta: float, steps: int, device
     return _to_numpy(params), np.array(curve)
 
 
-EXPERIMENTS = bind(common.EXPERIMENTS,
-                   lambda device: Trainers(adam=partial(adam, device=device), gd=partial(gd, device=device)))
+class JaxOps:
+    """The kernels experiments.py asks for, on one device."""
+
+    def __init__(self, device: str):
+        self.adam = partial(adam, device=device)
+        self.gd = partial(gd, device=device)
+
+
+def make_ops(device: str) -> JaxOps:
+    """This backend's kernels on `device` ('cpu' or 'cuda')."""
+    return JaxOps(device)
+
+
+EXPERIMENTS = bind(experiments.EXPERIMENTS, make_ops)

@@ -3,7 +3,7 @@
 The deep linear case is the sanity check of the expansion R(f; L) = L R^(0) + R^(1) + R^(2)/L + O(L^-2):
 for f(x) = A x the representation cost R(A; L) = min_{W_L…W_1 = A} Σ_l ‖W_l‖_F² = L Σ_i s_i(A)^{2/L}
 (Dai et al. 2021, cited as the linear case in Sec. 1), attained by the balanced factorisation whose
-layers all have singular values s_i(A)^{1/L}. The finite-depth bound behind R^(1) (spec §2, Horn's
+layers all have singular values s_i(A)^{1/L}. The finite-depth bound behind R^(1) (README, Model and derivation: Horn's
 inequality and AM–GM) holds for any ReLU net: ‖W‖² − L k ≥ 2 log|Jf(x)|_+ (top-k singular values).
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ def balanced_factorisation(a: np.ndarray, depth: int, width: int, rng: np.random
     """W_L … W_1 = A with every W_l having singular values s_i(A)^{1/L} (the minimiser of Σ‖W_l‖²).
 
     W_1 = Q_1 S^{1/L} Vᵀ, W_l = Q_l S^{1/L} Q_{l-1}ᵀ, W_L = U S^{1/L} Q_{L-1}ᵀ with random
-    orthonormal Q_l ∈ R^{width × r}; shapes (out, in) as in measure.Net.
+    orthonormal Q_l ∈ R^{width × r}; shapes (out, in) as in data.Net.
     """
     u, s, vt = np.linalg.svd(a, full_matrices=False)
     r = int((s > 1e-12 * s[0]).sum())

@@ -2,7 +2,7 @@
 
 Only training lives here: Adam on the penalised cost L_λ(θ) = (1/N) Σ ‖f_θ(x_i) − y_i‖² + λ‖θ‖²
 (L2 in the loss, not decoupled AdamW), stopped when L_λ converges (cap `steps`), then plain GD.
-Initial weights and data come from common.py (numpy); measurements from measure.py.
+Initial weights and data come from data.py (numpy); measurements from measures.py.
 """
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import torch
 from claimbench.experiments import bind
 from claimbench.progress import progress
 
-from . import common
-from .common import Net, Trainers, converged, lr_schedule
+from . import experiments
+from .data import Net, lr_schedule
+from .experiments import converged
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -41,7 +42,7 @@ def forward(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
 
 
 def penalised_loss(params: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor, lam: float) -> torch.Tensor:
-    """L_λ(θ) = (1/N) Σ_i ‖f_θ(x_i) − y_i‖² + λ ‖θ‖² (spec §2; sum over outputs, mean over samples)."""
+    """L_λ(θ) = (1/N) Σ_i ‖f_θ(x_i) − y_i‖² + λ ‖θ‖² (sum over outputs, mean over samples)."""
     mse = ((forward(params, x) - y) ** 2).sum(dim=1).mean()
     return mse + lam * sum((q * q).sum() for q in params)
 
@@ -90,5 +91,17 @@ def gd(net: Net, x: np.ndarray, y: np.ndarray, p, eta: float, steps: int, device
     return _to_numpy(params), np.array(curve)
 
 
-EXPERIMENTS = bind(common.EXPERIMENTS,
-                   lambda device: Trainers(adam=partial(adam, device=device), gd=partial(gd, device=device)))
+class TorchOps:
+    """The kernels experiments.py asks for, on one device."""
+
+    def __init__(self, device: str):
+        self.adam = partial(adam, device=device)
+        self.gd = partial(gd, device=device)
+
+
+def make_ops(device: str) -> TorchOps:
+    """This backend's kernels on `device` ('cpu' or 'cuda')."""
+    return TorchOps(device)
+
+
+EXPERIMENTS = bind(experiments.EXPERIMENTS, make_ops)

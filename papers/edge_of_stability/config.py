@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claimbench.params import param
+from claimbench.params import ParamsError, param
 
 SCALINGS = ("none", "layer_normalized", "paper")
 
@@ -55,3 +55,12 @@ class Params:
                                                 doc="training steps (proposed scaling, eta = lr) at which C1 is tested")
     taylor_eta_fracs: tuple[float, ...] = param((0.1, 0.05, 0.025, 0.0125), lo=1e-9, hi=10.0,
                                                 doc="step sizes of the test as fractions of lr (each half the last)")
+
+    def check(self) -> None:
+        """Constraints between fields, checked before anything runs (the experiments rely on them)."""
+        if self.dataset == "digits" and self.n_train + self.n_probe > 1797:
+            raise ParamsError(f"n_train + n_probe ({self.n_train + self.n_probe}) must be at most 1797 (the "
+                              "digits images) when dataset is 'digits'")
+        if self.scaling == "paper":
+            raise ParamsError("scaling 'paper' is a slot that is not implemented yet (see the README); "
+                              "choose none or layer_normalized")

@@ -13,10 +13,11 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
+from claimbench.devices import jax_device  # noqa: E402
 from claimbench.experiments import bind  # noqa: E402
 from claimbench.hessian import hvp_jax  # noqa: E402
 
-from . import common, experiments  # noqa: E402
+from . import experiments  # noqa: E402
 
 DTYPE = jnp.float64
 ACTS = {"relu": jax.nn.relu, "tanh": jnp.tanh}
@@ -47,7 +48,7 @@ _grad = jax.jit(jax.grad(mse), static_argnames=("act", "bias"))
 
 def _scaled_grads(params, x, y, act, bias, scaling, xi_c):
     loss, g = jax.value_and_grad(mse)(params, x, y, act, bias)
-    s = common.xi(jnp.stack([jnp.linalg.norm(gk) for gk in g]), scaling, xi_c)
+    s = experiments.xi(jnp.stack([jnp.linalg.norm(gk) for gk in g]), scaling, xi_c)
     return loss, [s[k] * gk for k, gk in enumerate(g)]  # Δ_k = ξ_k G_k
 
 
@@ -89,10 +90,10 @@ def _flat_loss(act: str, bias: bool, shapes: tuple):
 
 
 class JaxNet:
-    """A parameter list plus training data; implements the `common.Net` protocol."""
+    """A parameter list plus training data; implements the `experiments.Net` protocol."""
 
     def __init__(self, weights, act: str, bias: bool, x, y, device: str = "cpu"):
-        self.dev = jax.devices("gpu")[0] if device == "cuda" else jax.devices("cpu")[0]
+        self.dev = jax_device(device)
         self.act, self.bias = act, bias
         self.params = [self._a(w) for w in weights]
         self.x, self.y = self._a(x), self._a(y)
@@ -151,8 +152,20 @@ class JaxNet:
         return a, float(_mse(self.params, x, y, self.act, self.bias, masks)), np.array(l_eta)
 
 
-def _make_net(device):
-    return lambda weights, act, bias, x, y: JaxNet(weights, act, bias, x, y, device)
+class JaxOps:
+    """The kernels experiments.py asks for, on one device."""
+
+    def __init__(self, device: str):
+        self.device = device
+
+    def make_net(self, weights, act: str, bias: bool, x, y) -> JaxNet:
+        """A JaxNet on this device."""
+        return JaxNet(weights, act, bias, x, y, self.device)
 
 
-EXPERIMENTS = bind(experiments.EXPERIMENTS, _make_net)
+def make_ops(device: str) -> JaxOps:
+    """This backend's kernels on `device` ('cpu' or 'cuda')."""
+    return JaxOps(device)
+
+
+EXPERIMENTS = bind(experiments.EXPERIMENTS, make_ops)

@@ -3,7 +3,7 @@
 * The EoS threshold 2/η (Cohen et al., ICLR 2021, Sec. 3): GD on a quadratic with curvature λ is
   stable iff λ < 2/η.
 * The first Taylor coefficients of the minibatch loss along a step, φ(η) = L_B(θ − ηΔ)
-  (Terjék 2025, arXiv:2502.13110v2, the Taylor-coefficient proposition; §2.3 of our spec):
+  (Terjék 2025, arXiv:2502.13110v2, the Taylor-coefficient proposition; README, Model and derivation):
   a_1 = −⟨∇L_B, Δ⟩, a_2 = ½ ΔᵀHΔ, a_3 = −⅙ ∇³L_B[Δ, Δ, Δ].
   For a bias-free MLP whose ReLU masks are frozen at θ, each layer is linear in its own weights,
   so the output is a polynomial of degree L in η and the MSE loss one of degree 2L; its

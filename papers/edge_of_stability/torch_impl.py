@@ -14,7 +14,7 @@ from torch.func import grad_and_value, jvp
 from claimbench.experiments import bind
 from claimbench.hessian import hvp_torch
 
-from . import common, experiments
+from . import experiments
 
 DTYPE = torch.float64
 ACTS = {"relu": torch.relu, "tanh": torch.tanh}
@@ -40,7 +40,7 @@ def mse(params, x, y, act: str, bias: bool, masks=None):
 
 
 class TorchNet:
-    """A parameter list plus training data; implements the `common.Net` protocol."""
+    """A parameter list plus training data; implements the `experiments.Net` protocol."""
 
     def __init__(self, weights, act: str, bias: bool, x, y, device: str = "cpu"):
         self.device, self.act, self.bias = device, act, bias
@@ -68,7 +68,7 @@ class TorchNet:
         losses = []
         for idx in torch.as_tensor(np.asarray(batches), device=self.device):
             g, loss = self._grads(self.x[idx], self.y[idx])
-            s = common.xi(torch.stack([gk.norm() for gk in g]), scaling, xi_c)
+            s = experiments.xi(torch.stack([gk.norm() for gk in g]), scaling, xi_c)
             # W_k ← W_k − η ξ_{k,t} G_k  (SGD with depthwise gradient scaling)
             self.params = [w - lr * s[k] * gk for k, (w, gk) in enumerate(zip(self.params, g, strict=True))]
             losses.append(loss.detach())
@@ -96,7 +96,7 @@ class TorchNet:
     def direction(self, x, y, scaling, xi_c):
         """Δ_k = ξ_k G_k, the scaled step direction."""
         g, _ = self._grads(self._t(x), self._t(y))
-        s = common.xi(torch.stack([gk.norm() for gk in g]), scaling, xi_c)
+        s = experiments.xi(torch.stack([gk.norm() for gk in g]), scaling, xi_c)
         return [(s[k] * gk).cpu().numpy() for k, gk in enumerate(g)]
 
     def taylor(self, x, y, d, mode, etas):
@@ -126,8 +126,20 @@ class TorchNet:
         return h, masks
 
 
-def _make_net(device):
-    return lambda weights, act, bias, x, y: TorchNet(weights, act, bias, x, y, device)
+class TorchOps:
+    """The kernels experiments.py asks for, on one device."""
+
+    def __init__(self, device: str):
+        self.device = device
+
+    def make_net(self, weights, act: str, bias: bool, x, y) -> TorchNet:
+        """A TorchNet on this device."""
+        return TorchNet(weights, act, bias, x, y, self.device)
 
 
-EXPERIMENTS = bind(experiments.EXPERIMENTS, _make_net)
+def make_ops(device: str) -> TorchOps:
+    """This backend's kernels on `device` ('cpu' or 'cuda')."""
+    return TorchOps(device)
+
+
+EXPERIMENTS = bind(experiments.EXPERIMENTS, make_ops)

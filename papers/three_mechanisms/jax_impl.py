@@ -12,9 +12,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from claimbench.devices import jax_device
 from claimbench.experiments import bind
-from papers.three_mechanisms import measures, mlp_common
-from papers.three_mechanisms.common import LinearBatch
+from papers.three_mechanisms import experiments
+from papers.three_mechanisms.data import LinearBatch
 
 jax.config.update("jax_enable_x64", True)
 
@@ -45,13 +46,9 @@ def _run(u, W, n, kappa, a, step_u, step_w, *, n_records, stride):
     return us, ws, fro
 
 
-def _device(device: str):
-    return jax.devices("gpu")[0] if device == "cuda" else jax.devices("cpu")[0]
-
-
 def simulate_gd(batch: LinearBatch, device: str = "cpu"):
     """Euler/GD on L = ½(kappa uᵀWn − a)² for every run; returns u, w = Wn (B, R+1, d), ‖W‖_F² (B, R+1)."""
-    dev = _device(device)
+    dev = jax_device(device)
     put = lambda x: jax.device_put(jnp.asarray(x, dtype=jnp.float64), dev)  # noqa: E731
     args = [put(x) for x in (batch.u0, batch.W0, batch.n, batch.kappa, batch.a,
                              batch.h * batch.eta_u, batch.h * batch.eta_w)]
@@ -111,46 +108,45 @@ def _train_scan(theta, x, y, idx, lr):
     return theta
 
 
-def _snapshot(theta, data):
-    """Measurements of one network state (see mlp_common.run_measures)."""
-    out, inputs = _forward(theta, data["j_x_train"])
-    test_out, _ = _forward(theta, data["j_x_test"])
-    loss = 0.5 * jnp.mean(jnp.sum((out - data["j_y_train"]) ** 2, axis=1))
-    return {"feat": np.asarray(inputs[-1]), "readout": np.asarray(theta[-2]) / np.sqrt(theta[-2].shape[1]),
-            "norms": [float(jnp.linalg.norm(theta[i])) for i in range(0, len(theta), 2)], "loss": float(loss),
-            "ntk": _probe_ntk(theta, data["j_x_probe"]), "test_pred": np.asarray(jnp.argmax(test_out, 1))}
+class JaxOps:
+    """The kernels experiments.py asks for, on one device."""
+
+    def __init__(self, device: str):
+        self.device = device
+        self.dev = jax_device(device)
+
+    def simulate_gd(self, batch: LinearBatch):
+        """GD of every run on this device (see `simulate_gd`)."""
+        return simulate_gd(batch, self.device)
+
+    def mlp_inputs(self, digits: dict) -> dict:
+        keys = ("x_train", "y_train", "x_test", "x_probe")
+        return {k: jax.device_put(jnp.asarray(digits[k]), self.dev) for k in keys}
+
+    def mlp_params(self, layers) -> list:
+        return [jax.device_put(jnp.asarray(a), self.dev) for layer in layers for a in layer]
+
+    def mlp_probe_ntk(self, theta, inputs) -> np.ndarray:
+        return _probe_ntk(theta, inputs["x_probe"])
+
+    def mlp_snapshot(self, theta, inputs) -> dict:
+        """Measurements of one network state (see measures.compute_run_measures)."""
+        out, layer_inputs = _forward(theta, inputs["x_train"])
+        test_out, _ = _forward(theta, inputs["x_test"])
+        loss = 0.5 * jnp.mean(jnp.sum((out - inputs["y_train"]) ** 2, axis=1))
+        return {"feat": np.asarray(layer_inputs[-1]),
+                "readout": np.asarray(theta[-2]) / np.sqrt(theta[-2].shape[1]),
+                "norms": [float(jnp.linalg.norm(theta[i])) for i in range(0, len(theta), 2)], "loss": float(loss),
+                "ntk": _probe_ntk(theta, inputs["x_probe"]), "test_pred": np.asarray(jnp.argmax(test_out, 1))}
+
+    def mlp_train(self, theta, inputs, idx, lr, desc):
+        """SGD over the minibatches idx in one jitted lax.scan."""
+        return _train_scan(theta, inputs["x_train"], inputs["y_train"], jnp.asarray(idx), jnp.float32(lr))
 
 
-def _init_theta(seed, width, alpha, stream, dev):
-    return [jax.device_put(jnp.asarray(a), dev) for layer in mlp_common.init_mlp(seed, width, alpha, stream)
-            for a in layer]
+def make_ops(device: str) -> JaxOps:
+    """This backend's kernels on `device` ('cpu' or 'cuda')."""
+    return JaxOps(device)
 
 
-def _train_mlp(params, seed, data, width, alpha, stream, lr=None):
-    """SGD on ½ mean ‖f − y‖² from the shared numpy init; lr=None: the run's own stable lr."""
-    theta = _init_theta(seed, width, alpha, stream, data["dev"])
-    start = _snapshot(theta, data)
-    lr = mlp_common.stable_lr(params.mlp_lr, start["ntk"]) if lr is None else lr
-    idx = mlp_common.batch_indices(seed, params.mlp_steps, len(data["x_train"]), params.mlp_batch, stream)
-    theta = _train_scan(theta, data["j_x_train"], data["j_y_train"], jnp.asarray(idx), jnp.float32(lr))
-    return {**mlp_common.run_measures(start, _snapshot(theta, data), data), "lr": lr}
-
-
-def mlp_digits(params, seed, device):
-    """C7: init-scale runs (alpha) at one width and an NTK-parameterised width trend, on digits."""
-    data = mlp_common.load_data(params.mlp_probes)
-    data["dev"] = _device(device)
-    for k in ("x_train", "y_train", "x_test", "x_probe"):
-        data["j_" + k] = jax.device_put(jnp.asarray(data[k]), data["dev"])
-    runs = {("alpha", a): _train_mlp(params, seed, data, params.mlp_width, a, f"alpha{a:g}")
-            for a in params.mlp_alphas}
-    # the width trend uses one lr for every width (kernel limits are taken at fixed lr)
-    lr = min(mlp_common.stable_lr(params.mlp_lr, _probe_ntk(_init_theta(seed, w, 1.0, f"width{w}", data["dev"]),
-                                                            data["j_x_probe"])) for w in params.mlp_trend_widths)
-    runs.update({("width", w): _train_mlp(params, seed, data, w, 1.0, f"width{w}", lr)
-                 for w in params.mlp_trend_widths})
-    return mlp_common.summarize(runs, params.mlp_alphas, params.mlp_trend_widths)
-
-
-EXPERIMENTS = {**bind(measures.EXPERIMENTS, lambda device: partial(simulate_gd, device=device)),
-               "mlp_digits": mlp_digits}
+EXPERIMENTS = bind(experiments.EXPERIMENTS, make_ops)

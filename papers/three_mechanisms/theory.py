@@ -1,10 +1,10 @@
 """Closed-form gradient flow of the one-hidden-layer linear network on 1-D data (numpy only).
 
-Model (Xu & Ziyin, arXiv 2401.07085v3, Sec. 2 setting; notation of shared/papers/three_mechanisms.md §2):
+Model (Xu & Ziyin, arXiv 2401.07085v3, abstract: one hidden linear layer, 1-D data, any width; our notation):
 f = kappa * u·w, L = ½ (kappa u·w − a)², du/dt = −eta_u ∂L/∂u, dw/dt = −eta_w ∂L/∂w.
 The exact trajectory from any initialisation and width is obtained by rescaling each layer by
-√eta, which reduces the flow to a constant-coefficient Riccati equation (derivation in the spec §2;
-checked against scipy's solve_ivp in tests/papers/test_three_mechanisms.py).
+√eta, which reduces the flow to a constant-coefficient Riccati equation (derived by us: README, "Model
+and derivation"; checked against scipy's solve_ivp in tests/papers/test_three_mechanisms.py).
 """
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def conserved(u, w, *, eta_u=1.0, eta_w=1.0):
 
 
 def ntk_invariant(f, ntk, *, kappa=1.0, eta_u=1.0, eta_w=1.0):
-    """Q = K² − 4 eta_u eta_w kappa² f², constant along the flow (spec §2 key identity)."""
+    """Q = K² − 4 eta_u eta_w kappa² f², constant along the flow (README: the key identity)."""
     # K(t)² = Q + 4 η_u η_w κ² f(t)²
     return np.asarray(ntk) ** 2 - 4.0 * eta_u * eta_w * kappa**2 * np.asarray(f) ** 2
 
@@ -153,3 +153,20 @@ def phase_boundary_p(q, dc):
     """Predicted kernel/feature boundary for p_u = p_w = p: p = 1 + |c_u − c_w|/2 − q."""
     # q + p = 1 + |c_u − c_w| / 2
     return 1.0 + 0.5 * np.abs(dc) - np.asarray(q)
+
+
+# Named parameterizations (q, p_u, p_w, c_u, c_w): kappa = d^{−q}, var_u = d^{−p_u}, var_w = d^{−p_w},
+# eta_u = d^{c_u}, eta_w = d^{c_w} (README, Model and derivation: the phase diagram).
+NAMED = {
+    "NTK": (0.5, 0.0, 0.0, 0.0, 0.0),
+    "MF": (1.0, 0.0, 0.0, 1.0, 1.0),
+    "SP-scalar": (0.0, 1.0, 0.0, -1.0, -1.0),
+    "small-init": (0.5, 1.0, 1.0, 0.0, 0.0),
+    "MF eta_u>eta_w": (1.0, 0.0, 0.0, 1.0, 0.0),
+    "MF eta_w>eta_u": (1.0, 0.0, 0.0, 0.0, 1.0),
+}
+
+
+def scaled_setting(d, q, p_u, p_w, c_u, c_w):
+    """(kappa, std_u, std_w, eta_u, eta_w) at width d."""
+    return d**-q, d ** (-p_u / 2), d ** (-p_w / 2), float(d) ** c_u, float(d) ** c_w

@@ -7,15 +7,13 @@ torch-vs-jax test (jax uses jax.grad) checks the written-out gradient against au
 """
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 import torch
 
 from claimbench.experiments import bind
 from claimbench.progress import progress
-from papers.three_mechanisms import measures, mlp_common
-from papers.three_mechanisms.common import LinearBatch
+from papers.three_mechanisms import experiments
+from papers.three_mechanisms.data import LinearBatch
 
 DTYPE = torch.float64
 
@@ -89,59 +87,53 @@ def _probe_ntk(theta, x):
     return ntk.cpu().numpy()
 
 
-def _snapshot(theta, data):
-    """Measurements of one network state (see mlp_common.run_measures)."""
-    with torch.no_grad():
-        out, inputs = _forward(theta, data["t_x_train"])
-        feat = inputs[-1]
-        loss = 0.5 * ((out - data["t_y_train"]) ** 2).sum(1).mean()
-        test_out, _ = _forward(theta, data["t_x_test"])
-        W3 = theta[-2] / float(np.sqrt(theta[-2].shape[1]))
-        norms = [float(theta[i].norm()) for i in range(0, len(theta), 2)]
-    return {"feat": feat.cpu().numpy(), "readout": W3.cpu().numpy(), "norms": norms, "loss": float(loss),
-            "ntk": _probe_ntk(theta, data["t_x_probe"]), "test_pred": test_out.argmax(1).cpu().numpy()}
+class TorchOps:
+    """The kernels experiments.py asks for, on one device."""
 
+    def __init__(self, device: str):
+        self.device = device
 
-def _init_theta(seed, width, alpha, stream, dev):
-    return [torch.tensor(a, device=dev, requires_grad=True) for layer in
-            mlp_common.init_mlp(seed, width, alpha, stream) for a in layer]
+    def simulate_gd(self, batch: LinearBatch):
+        """GD of every run on this device (see `simulate_gd`)."""
+        return simulate_gd(batch, self.device)
 
+    def mlp_inputs(self, digits: dict) -> dict:
+        return {k: torch.as_tensor(digits[k], device=self.device) for k in ("x_train", "y_train", "x_test", "x_probe")}
 
-def _train_mlp(params, seed, data, width, alpha, stream, lr=None):
-    """SGD on ½ mean ‖f − y‖² from the shared numpy init; returns start/end measures.
+    def mlp_params(self, layers) -> list:
+        return [torch.tensor(a, device=self.device, requires_grad=True) for layer in layers for a in layer]
 
-    lr=None: the run's own stable lr, min(mlp_lr, 1/(λmax(Θ0)/probes)).
-    """
-    dev = data["t_x_train"].device
-    theta = _init_theta(seed, width, alpha, stream, dev)
-    start = _snapshot(theta, data)
-    lr = mlp_common.stable_lr(params.mlp_lr, start["ntk"]) if lr is None else lr
-    idx = mlp_common.batch_indices(seed, params.mlp_steps, len(data["x_train"]), params.mlp_batch, stream)
-    x, y = data["t_x_train"], data["t_y_train"]
-    for step in progress(range(params.mlp_steps), desc=f"mlp {stream} (torch)"):
-        sel = torch.as_tensor(idx[step], device=dev)
-        loss = 0.5 * ((_forward(theta, x[sel])[0] - y[sel]) ** 2).sum(1).mean()
-        grads = torch.autograd.grad(loss, theta)
+    def mlp_probe_ntk(self, theta, inputs) -> np.ndarray:
+        return _probe_ntk(theta, inputs["x_probe"])
+
+    def mlp_snapshot(self, theta, inputs) -> dict:
+        """Measurements of one network state (see measures.compute_run_measures)."""
         with torch.no_grad():
-            for p, g in zip(theta, grads, strict=True):
-                p -= lr * g
-    return {**mlp_common.run_measures(start, _snapshot(theta, data), data), "lr": lr}
+            out, layer_inputs = _forward(theta, inputs["x_train"])
+            feat = layer_inputs[-1]
+            loss = 0.5 * ((out - inputs["y_train"]) ** 2).sum(1).mean()
+            test_out, _ = _forward(theta, inputs["x_test"])
+            W3 = theta[-2] / float(np.sqrt(theta[-2].shape[1]))
+            norms = [float(theta[i].norm()) for i in range(0, len(theta), 2)]
+        return {"feat": feat.cpu().numpy(), "readout": W3.cpu().numpy(), "norms": norms, "loss": float(loss),
+                "ntk": _probe_ntk(theta, inputs["x_probe"]), "test_pred": test_out.argmax(1).cpu().numpy()}
+
+    def mlp_train(self, theta, inputs, idx, lr, desc):
+        """SGD steps θ ← θ − lr ∇L on the minibatches idx (autograd per step)."""
+        x, y = inputs["x_train"], inputs["y_train"]
+        for step in progress(range(len(idx)), desc=f"{desc} (torch)"):
+            sel = torch.as_tensor(idx[step], device=self.device)
+            loss = 0.5 * ((_forward(theta, x[sel])[0] - y[sel]) ** 2).sum(1).mean()
+            grads = torch.autograd.grad(loss, theta)
+            with torch.no_grad():
+                for p, g in zip(theta, grads, strict=True):
+                    p -= lr * g
+        return theta
 
 
-def mlp_digits(params, seed, device):
-    """C7: init-scale runs (alpha) at one width and an NTK-parameterised width trend, on digits."""
-    data = mlp_common.load_data(params.mlp_probes)
-    for k in ("x_train", "y_train", "x_test", "x_probe"):
-        data["t_" + k] = torch.as_tensor(data[k], device=device)
-    runs = {("alpha", a): _train_mlp(params, seed, data, params.mlp_width, a, f"alpha{a:g}")
-            for a in params.mlp_alphas}
-    # the width trend uses one lr for every width (kernel limits are taken at fixed lr)
-    lr = min(mlp_common.stable_lr(params.mlp_lr, _probe_ntk(_init_theta(seed, w, 1.0, f"width{w}", device),
-                                                            data["t_x_probe"])) for w in params.mlp_trend_widths)
-    runs.update({("width", w): _train_mlp(params, seed, data, w, 1.0, f"width{w}", lr)
-                 for w in params.mlp_trend_widths})
-    return mlp_common.summarize(runs, params.mlp_alphas, params.mlp_trend_widths)
+def make_ops(device: str) -> TorchOps:
+    """This backend's kernels on `device` ('cpu' or 'cuda')."""
+    return TorchOps(device)
 
 
-EXPERIMENTS = {**bind(measures.EXPERIMENTS, lambda device: partial(simulate_gd, device=device)),
-               "mlp_digits": mlp_digits}
+EXPERIMENTS = bind(experiments.EXPERIMENTS, make_ops)

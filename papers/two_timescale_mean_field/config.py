@@ -36,7 +36,7 @@ class Params:
     label_noise_scales: tuple[float, ...] = param((0.0, 1.0, 2.0, 3.0), lo=0.0, hi=100.0,
                                                   doc="label-noise scales s for C5 (first must be 0)")
     # C3: network vs fixed kernels where fixed rotation-invariant kernels need many samples
-    c3_d: int = param(30, lo=2, hi=1000, doc="input dimension for C3 (spec: d >= 30 with n <= 200)")
+    c3_d: int = param(30, lo=2, hi=1000, doc="input dimension for C3 (d >= 30 with n <= 200: n < d^2/4)")
     c3_degree: int = param(2, lo=1, hi=10, doc="C3 target f*(x) = x1 * ... * x_degree")
     c3_n_val: int = param(200, lo=8, hi=100_000, doc="validation samples for tuning the kernel baselines")
     c3_random_features: int = param(2000, lo=2, hi=100_000, doc="features of the initial random-feature kernel")

@@ -13,11 +13,12 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.linalg import cho_factor, cho_solve
 
+from claimbench.devices import jax_device
 from claimbench.experiments import bind
 from claimbench.progress import progress
 
-from . import protocol
-from .common import Hyper
+from . import experiments
+from .experiments import Hyper
 
 jax.config.update("jax_enable_x64", True)
 
@@ -56,8 +57,7 @@ def run_chunk(W, Xa, y, zeta_c, xi_c, hyper: Hyper, label_scale):
 def simulate(Xa: np.ndarray, y: np.ndarray, W0: np.ndarray, chunks: Iterable, hyper: Hyper,
              label_scale: float = 0.0, device: str = "cpu") -> tuple[np.ndarray, np.ndarray]:
     """Run MFLD over the noise chunks; return (W at 0 and after each chunk, objective at every step)."""
-    dev = jax.devices("gpu" if device == "cuda" else "cpu")[0]
-    put = partial(jax.device_put, device=dev)
+    put = partial(jax.device_put, device=jax_device(device))
     Xa_j, y_j, W = put(jnp.asarray(Xa, jnp.float64)), put(jnp.asarray(y, jnp.float64)), put(jnp.asarray(W0))
     scale = jnp.asarray(label_scale, jnp.float64)
     snaps, objective = [W0.copy()], []
@@ -68,4 +68,16 @@ def simulate(Xa: np.ndarray, y: np.ndarray, W0: np.ndarray, chunks: Iterable, hy
     return np.stack(snaps), np.concatenate(objective)
 
 
-EXPERIMENTS = bind(protocol.EXPERIMENTS, lambda device: partial(simulate, device=device))
+class JaxOps:
+    """The kernels experiments.py asks for, on one device."""
+
+    def __init__(self, device: str):
+        self.simulate = partial(simulate, device=device)
+
+
+def make_ops(device: str) -> JaxOps:
+    """This backend's kernels on `device` ('cpu' or 'cuda')."""
+    return JaxOps(device)
+
+
+EXPERIMENTS = bind(experiments.EXPERIMENTS, make_ops)

@@ -3,7 +3,7 @@
 Each outer step solves the second layer exactly by a float64 Cholesky of K + n lambda_a I (the
 two-timescale limit, Sec. 3) and moves the particles by a noisy gradient step (MFLD, Sec. 4):
     W <- W - eta grad_w dG/dmu(w_i) + sqrt(2 lambda eta) zeta_i.
-Initial particles and all noise come from numpy (common.py), so jax_impl follows the same trajectory.
+Initial particles and all noise come from numpy (data.py), so jax_impl follows the same trajectory.
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import torch
 from claimbench.experiments import bind
 from claimbench.progress import progress
 
-from . import protocol
-from .common import Hyper
+from . import experiments
+from .experiments import Hyper
 
 DTYPE = torch.float64
 
@@ -63,4 +63,16 @@ def simulate(Xa: np.ndarray, y: np.ndarray, W0: np.ndarray, chunks: Iterable, hy
     return np.stack(snaps), torch.stack(objective).cpu().numpy()
 
 
-EXPERIMENTS = bind(protocol.EXPERIMENTS, lambda device: partial(simulate, device=device))
+class TorchOps:
+    """The kernels experiments.py asks for, on one device."""
+
+    def __init__(self, device: str):
+        self.simulate = partial(simulate, device=device)
+
+
+def make_ops(device: str) -> TorchOps:
+    """This backend's kernels on `device` ('cpu' or 'cuda')."""
+    return TorchOps(device)
+
+
+EXPERIMENTS = bind(experiments.EXPERIMENTS, make_ops)

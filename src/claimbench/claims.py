@@ -187,7 +187,6 @@ class Verdict:
     seeds_run: int = 0
     must_hold: int = 0
     message: str = ""
-    wall_s: float = 0.0
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -199,7 +198,7 @@ class Verdict:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Verdict":
-        d = dict(d)
+        d = {k: v for k, v in d.items() if k != "wall_s"}  # wall_s: files written before it moved to meta.json
         d["status"] = Status(d["status"])
         d["per_seed"] = tuple(d.get("per_seed", ()))
         return cls(**d)

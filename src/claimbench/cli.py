@@ -1,4 +1,4 @@
-"""The `claimbench` command: list | run | report | summary | check.
+"""The `claimbench` command: list | run | report | summary | check | new.
 
     claimbench list [--show-params]
     claimbench run three_mechanisms [--profile fast] [--backend torch|jax|all] [--device cpu|cuda|auto]
@@ -6,25 +6,44 @@
     claimbench report [--profile P|all]    # reports/index.html, summary.md, verdicts.csv from reports/runs
     claimbench summary [--profile P|all]   # print the verdict table and where the report is
     claimbench check [--profile P|all]     # exit 1 if any claim is FAIL or ERROR
+    claimbench new SLUG --title T --arxiv ID [--authors A] [--root .]   # scaffold papers/SLUG
+    claimbench assignment build|grade PAPER ...   # course assignments (claimbench.course.cli)
     (P defaults to suite.profile in params.yaml, the profile `dvc repro` runs)
 
-Exit codes: 0 ok, 1 `check` found FAIL/ERROR, 2 bad input (one line on stderr, nothing written), 130 interrupted.
+Exit codes: 0 ok; 1 `check` found FAIL, ERROR or BROKEN; 2 bad input, or the run folder is busy with
+another run (one line on stderr, nothing written); 3 results could not be written (disk full...: the
+previous results are kept); 4 internal error (a bug: CLAIMBENCH_DEBUG=1 adds the traceback);
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM), both without partial results.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
+import signal
 import sys
+import threading
+import traceback
 from pathlib import Path
 
 from claimbench import registry
 from claimbench.claims import PROFILES
+from claimbench.course import cli as course_cli
 from claimbench.devices import DEVICES
-from claimbench.params import ParamsError, describe, parse_set, read_yaml
+from claimbench.params import ParamsError, describe, parse_set, show, show_path, suite_profile
 
 
 class UsageError(Exception):
     """Bad command-line input: printed as one line, exit code 2."""
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same clean-up runs."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,16 +63,27 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", default="fast", choices=PROFILES)
     run.add_argument("--backend", default="torch", choices=[*registry.BACKENDS, "all"])
     run.add_argument("--device", default="cpu", choices=DEVICES)
-    run.add_argument("--seeds", type=int, default=None, help="seeds per claim (default: each claim's own)")
+    run.add_argument("--seeds", default=None, help="seeds per claim (default: each claim's own)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override one param of the profile (PAPER.KEY=VALUE when running several papers)")
     run.add_argument("--threads", default=None, help="BLAS/torch threads (default: $CLAIMBENCH_THREADS or 1)")
+    course_cli.add_parser(sub, _Parser)
     for name, text in (("report", "build reports/index.html, summary.md, verdicts.csv"),
                        ("summary", "print the verdict table"), ("check", "exit 1 if any claim FAILs or ERRORs")):
         sp = sub.add_parser(name, help=text)
         sp.add_argument("--profile", default=None, choices=[*PROFILES, "all"],
                         help="profile to show (default: suite.profile of params.yaml, as dvc repro runs)")
+    _add_new(sub)
     return p
+
+
+def _add_new(sub) -> None:
+    new = sub.add_parser("new", help="scaffold papers/SLUG with one example claim, its params, test and benchmark")
+    new.add_argument("slug", metavar="SLUG", help="folder and claim-id prefix, e.g. grokking_modular")
+    new.add_argument("--title", required=True, help="the paper's title")
+    new.add_argument("--arxiv", required=True, help="arXiv id with version, e.g. 2401.07085v3")
+    new.add_argument("--authors", default="", help="the paper's authors")
+    new.add_argument("--root", default=".", help="repository root to write into (default: .)")
 
 
 def cmd_list(args) -> int:
@@ -86,48 +116,93 @@ def _overrides_for(paper: str, overrides: dict, papers: list[str]) -> dict:
     return out
 
 
+def _count(raw: str, where: str, hi: int) -> int:
+    """A small positive integer written in ASCII digits, or ParamsError naming `where`."""
+    text = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,6}", text) or not 1 <= int(text) <= hi:
+        raise ParamsError(f"{where} {show(raw)}: "
+                          f"expected an integer in [1, {hi}]")
+    return int(text)
+
+
 def _threads(value: str | None) -> int:
-    raw = value if value is not None else os.environ.get("CLAIMBENCH_THREADS", "1")
-    if not raw.strip().isdigit() or int(raw) < 1:
-        where = "--threads" if value is not None else "CLAIMBENCH_THREADS"
-        raise ParamsError(f"{where} {raw!r}: expected an integer >= 1")
-    return int(raw)
+    from claimbench.runner import MAX_THREADS
+
+    if value is not None:
+        return _count(value, "--threads", MAX_THREADS)
+    return _count(os.environ.get("CLAIMBENCH_THREADS", "1"), "CLAIMBENCH_THREADS", MAX_THREADS)
+
+
+def _seeds(value: str | None) -> int | None:
+    from claimbench.runner import MAX_SEEDS
+
+    return None if value is None else _count(value, "--seeds", MAX_SEEDS)
+
+
+def _out_dir(raw: str) -> Path:
+    """--out, checked before any work: a folder, or a path whose nearest existing parent is a folder."""
+    if not raw or "\x00" in raw:
+        raise UsageError(f"--out {show(raw)}: expected a folder path")
+    path = Path(raw)
+    try:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--out {show_path(raw)}: exists and is not a folder")
+        parent = path
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise UsageError(f"--out {show_path(raw)}: {show_path(parent)} is not a folder")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise UsageError(f"--out {show_path(raw)}: {show_path(parent)} is not writable")
+    except OSError as exc:
+        raise UsageError(f"--out {show_path(raw)}: {exc.strerror or exc}") from None
+    return path
 
 
 def _profile(args) -> str | None:
     """The profile report/summary/check show: --profile, else suite.profile of params.yaml; 'all' = every one."""
     if args.profile:
         return None if args.profile == "all" else args.profile
-    suite = read_yaml(Path(args.params)).get("suite", {}) if Path(args.params).exists() else {}
-    profile = suite.get("profile") if isinstance(suite, dict) else None
-    return profile if profile in PROFILES else None
+    return suite_profile(Path(args.params))
+
+
+def _print_broken(df) -> None:
+    for r in df[df.status == "BROKEN"].itertuples():
+        print(f"BROKEN {r.paper} [{r.backend}/{r.profile}] {r.message}")
 
 
 def cmd_run(args) -> int:
-    from claimbench import runner
+    from claimbench import results, runner
     from claimbench.report.build import collect, terminal_table
 
-    threads = _threads(args.threads)
+    out = _out_dir(args.out)
+    threads, seeds = _threads(args.threads), _seeds(args.seeds)
     overrides = parse_set(args.overrides)
     backends = registry.BACKENDS if args.backend == "all" else (args.backend,)
     specs = [runner.make_spec(paper, backend, args.profile, params_path=Path(args.params),
                               overrides=_overrides_for(paper, overrides, args.papers),
-                              device=args.device, seeds=args.seeds, threads=threads)
+                              device=args.device, seeds=seeds, threads=threads)
              for paper in dict.fromkeys(args.papers) for backend in backends]
-    for spec in specs:
-        runner.execute(spec, Path(args.out))
-    df = collect(Path(args.out), args.profile)
+    with contextlib.ExitStack() as locks:  # refuse at once if another run holds any of the folders
+        for spec in specs:
+            locks.enter_context(results.run_lock(results.run_dir(out, spec.paper.slug, spec.backend, spec.profile)))
+        for spec in specs:
+            runner.execute(spec, out)
+    df = collect(out, args.profile)
     df = df[df.paper.isin(args.papers) & df.backend.isin(backends)]
     print(terminal_table(df))
-    print(f"results: {Path(args.out) / 'runs'}  (build the report with `claimbench report`)")
+    _print_broken(df)
+    print(f"results: {out / 'runs'}  (build the report with `claimbench report`)")
     return 0
 
 
 def cmd_report(args) -> int:
     from claimbench.report.build import build, terminal_table
 
-    df = build(Path(args.out), _profile(args))
+    out, profile = _out_dir(args.out), _profile(args)
+    df = build(out, profile)
     print(terminal_table(df))
+    _print_broken(df)
     print(f"report: {Path(args.out) / 'index.html'}  (table: {Path(args.out) / 'summary.md'})")
     return 0
 
@@ -135,39 +210,101 @@ def cmd_report(args) -> int:
 def cmd_summary(args) -> int:
     from claimbench.report.build import collect, terminal_table
 
-    print(terminal_table(collect(Path(args.out), _profile(args))))
-    print(f"report: {(Path(args.out) / 'index.html').resolve()}")
+    out, profile = _out_dir(args.out), _profile(args)
+    df = collect(out, profile)
+    print(terminal_table(df))
+    _print_broken(df)
+    print(f"report: {(out / 'index.html').resolve()}")
     return 0
 
 
 def cmd_check(args) -> int:
     from claimbench.report.build import collect
 
-    df = collect(Path(args.out), _profile(args))
+    out, profile = _out_dir(args.out), _profile(args)
+    df = collect(out, profile)
     if df.empty:
-        raise UsageError(f"no results under {Path(args.out) / 'runs'}: run `claimbench run PAPER` first")
+        raise UsageError(f"no results under {show_path(out / 'runs')}: run `claimbench run PAPER` first")
     bad = df[df.status.isin(["FAIL", "ERROR"])]
     for r in bad.itertuples():
         print(f"{r.status} {r.paper}.{r.claim} [{r.backend}/{r.profile}] measured {r.measured} expected "
               f"{r.expected} {r.message}".rstrip())
-    print(f"{len(df) - len(bad)} of {len(df)} claim verdicts are PASS or SKIP")
-    return 1 if len(bad) else 0
+    _print_broken(df)
+    broken = int((df.status == "BROKEN").sum())
+    print(f"{len(df) - len(bad) - broken} of {len(df)} claim verdicts are PASS or SKIP"
+          + (f"; {broken} run folder(s) BROKEN" if broken else ""))
+    bad = len(bad) + broken
+    return 1 if bad else 0
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "summary": cmd_summary, "check": cmd_check}
+def cmd_new(args) -> int:
+    from claimbench import scaffold
+
+    try:
+        written = scaffold.create(scaffold.NewPaper(args.slug, args.title, args.arxiv, args.authors), Path(args.root))
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    print("wrote " + ", ".join(written))
+    print(f"next: claimbench run {args.slug} --backend all --profile smoke; then replace the example claim "
+          f"(docs/adding_a_paper.md)")
+    return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; bad input gives one line on stderr and exit code 2."""
+COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "summary": cmd_summary, "check": cmd_check,
+            "new": cmd_new, "assignment": course_cli.main}
+
+
+def _say(prefix: str, message: object) -> None:
+    """Print one line on stderr whatever the message holds (control characters escaped, length capped)."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
+    print(f"claimbench: {prefix}{text[:2000]}", file=sys.stderr)
+
+
+def _os_error(exc: OSError) -> str:
+    where = f" ({show_path(exc.filename)})" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}; nothing was replaced: the previous results are kept"
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except (UsageError, ParamsError) as exc:
-        print(f"claimbench: error: {exc}", file=sys.stderr)
+        _say("error: ", exc)
         return 2
+    except Exception as exc:  # noqa: BLE001 - run-folder busy, disk full, last resort
+        from claimbench.results import RunBusy
+
+        if isinstance(exc, RunBusy):
+            _say("error: ", exc)
+            return 2
+        if isinstance(exc, BrokenPipeError):  # `claimbench list | head`
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
+        if isinstance(exc, OSError):
+            _say("error: ", _os_error(exc))
+            return 3
+        if os.environ.get("CLAIMBENCH_DEBUG", "") not in ("", "0"):
+            traceback.print_exc()
+        _say("internal error: ", f"{type(exc).__name__}: {exc} (CLAIMBENCH_DEBUG=1 shows the traceback)")
+        return 4
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; bad input gives one line on stderr and exit code 2; SIGTERM is handled like Ctrl-C."""
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    try:
+        return _run(argv)
+    except _Terminated:
+        _say("", "terminated (SIGTERM); no partial results were written")
+        return 143
     except KeyboardInterrupt:
-        print("claimbench: interrupted; no partial results were written", file=sys.stderr)
+        _say("", "interrupted; no partial results were written")
         return 130
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -27,3 +27,10 @@ def resolve_device(device: str, backend: str) -> str:
     if device == "cuda" and not has:
         raise ParamsError(f"--device cuda: {backend} sees no CUDA GPU on this machine (use cpu or auto)")
     return "cuda" if has else "cpu"
+
+
+def jax_device(device: str):
+    """The jax Device for a resolved device name: the first GPU for 'cuda', else the first CPU."""
+    import jax
+
+    return jax.devices("gpu" if device == "cuda" else "cpu")[0]

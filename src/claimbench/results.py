@@ -1,32 +1,47 @@
-"""Results on disk: one folder per (paper, backend, profile), written atomically, read by the report.
+"""Results on disk: one folder per (paper, backend, profile), written atomically under a lock.
 
 reports/runs/<paper>/<backend>/<profile>/
-    verdicts.json       one Verdict per claim (status, measured, expected, margin, seeds, wall time)
+    verdicts.json       one Verdict per claim (status, measured, expected, margin, seeds): no timings,
+                        so identical runs give byte-identical files
     measurements.json   scalar measurements per experiment and seed
     arrays/<experiment>_seed<k>.npz   array measurements (for figures)
     figures/*.png       the paper's figures
-    meta.json           git commit, package versions, device, threads, seeds, params, wall time
+    meta.json           git commit, package versions, device, threads, seeds, params, wall times
 reports/metrics/<paper>.<backend>.<profile>.json   pass/fail counts (what `dvc metrics show` lists)
+
+A run holds `reports/runs/<paper>/<backend>/.<profile>.lock` while it runs (a second run of the same
+folder is refused with the owner's pid), writes into `.<profile>.staging-<pid>-*`, checks the staged
+folder is complete, then swaps it in and replaces the metrics file with signals deferred.
+Reading and checking run folders is in claimbench.results_check.
 """
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import math
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
-from claimbench.claims import Status, Verdict
+from claimbench.claims import Status
 
 PACKAGES = ("claimbench", "numpy", "scipy", "torch", "jax", "jaxlib", "scikit-learn", "pandas")
+_HELD: dict[str, int] = {}  # lock file -> fd, for the locks this process holds (re-entrant)
+
+
+class RunBusy(Exception):
+    """Another live process is writing the same run folder (one line naming it)."""
 
 
 def run_dir(out_root: Path, paper: str, backend: str, profile: str) -> Path:
@@ -54,47 +69,174 @@ def _jsonable(x):
     return x
 
 
+def json_text(data) -> str:
+    """Strict, sorted, indented JSON text (NaN/inf become null)."""
+    return json.dumps(_jsonable(data), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
 def write_json(path: Path, data) -> None:
     """Write strict JSON atomically (NaN/inf become null)."""
-    write_text(path, json.dumps(_jsonable(data), indent=2, sort_keys=True, allow_nan=False) + "\n")
+    write_text(path, json_text(data))
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write a text file atomically (temp file + rename)."""
-    path = Path(path)
+def _temp_beside(path: Path, text: str) -> str:
+    """Write text to a new hidden temp file next to `path`; return its name (caller renames it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
         os.chmod(tmp, 0o644)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically (temp file + rename)."""
+    path = Path(path)
+    tmp = _temp_beside(path, text)
+    try:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-@contextmanager
-def staging_dir(final: Path) -> Iterator[Path]:
-    """Yield an empty temp folder beside `final`; on success it replaces `final`, on any error it is removed.
+def _owner(fd: int) -> str:
+    """What the holder of a lock wrote into it (pid, start time, command), sanitised to one short line."""
+    try:
+        text = os.pread(fd, 300, 0).decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    text = " ".join(text.split())[:200]
+    return text or "pid unknown: it is starting"
 
-    An interrupted run (exception, Ctrl-C) therefore never leaves a half-written result folder.
+
+@contextmanager
+def run_lock(final: Path) -> Iterator[None]:
+    """Hold `.<name>.lock` beside `final` for the block; raise RunBusy if a live process holds it.
+
+    flock is released by the kernel when the holder dies, so a killed run never blocks the next one.
+    The lock file is removed on release (re-checked by inode so a late opener cannot lock a stale file).
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    for stale in [*final.parent.glob(f".{final.name}.staging-*"), *final.parent.glob(f".{final.name}.old-*")]:
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.staging-"))
-    os.chmod(tmp, 0o755)  # mkdtemp makes 0700 folders
+    path = final.parent / f".{final.name}.lock"
+    key = os.path.abspath(path)
+    if key in _HELD:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = _acquire(path, final)
+    _HELD[key] = fd
     try:
-        yield tmp
+        yield
+    finally:
+        del _HELD[key]
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _acquire(path: Path, final: Path) -> int:
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            owner = _owner(fd)
+            os.close(fd)
+            if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                raise
+            raise RunBusy(f"{final} is being written by another claimbench run ({owner}); wait for it to "
+                          "finish or stop it") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the previous holder removed this file after we opened it: lock the new one
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode(), 0)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        path.unlink(missing_ok=True)
+        os.close(fd)
         raise
+    return fd
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # ours, left by an earlier failed attempt in this process: we hold the lock now
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_leftovers(final: Path) -> None:
+    """Remove staging/old folders beside `final` whose owner process is dead (a killed run's leftovers)."""
+    final = Path(final)
+    for prefix in (f".{final.name}.staging-", f".{final.name}.old-"):
+        for path in final.parent.glob(f"{prefix}*"):
+            pid = path.name[len(prefix):].split("-", 1)[0]
+            if pid.isdigit() and pid.isascii() and not _pid_alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold back SIGINT/SIGTERM for the block (delivered right after it), so a swap is not cut in half."""
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextmanager
+def staging_dir(final: Path, *, check: Callable[[Path], None] | None = None,
+                companions: dict[Path, str] | None = None) -> Iterator[Path]:
+    """Yield an empty temp folder beside `final`; on success it replaces `final`, on any error it is removed.
+
+    The run folder's lock is held throughout. Before the swap, `check(folder)` must pass (a complete
+    run); `companions` ({path: text}, filled by the block) are files outside the folder that are
+    replaced together with it (the DVC metrics file), with SIGINT/SIGTERM deferred over the renames.
+    An interrupted or failed run (exception, Ctrl-C, SIGTERM, disk full) leaves the previous run as it was.
+    """
+    final, companions = Path(final), companions if companions is not None else {}
+    with run_lock(final):
+        clean_leftovers(final)
+        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.staging-{os.getpid()}-"))
+        prepared: list[tuple[str, Path]] = []
+        try:
+            os.chmod(tmp, 0o755)  # mkdtemp makes 0700 folders
+            yield tmp
+            if check is not None:
+                check(tmp)
+            prepared = [(_temp_beside(Path(p), text), Path(p)) for p, text in companions.items()]
+            _swap(tmp, final, prepared)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            for t, _ in prepared:
+                Path(t).unlink(missing_ok=True)
+            raise
+
+
+def _swap(tmp: Path, final: Path, prepared: list[tuple[str, Path]]) -> None:
     old = final.parent / f".{final.name}.old-{os.getpid()}"
-    if final.exists():
-        os.replace(final, old)
-    os.replace(tmp, final)
+    with _signals_deferred():
+        if final.exists():
+            os.replace(final, old)
+        os.replace(tmp, final)
+        for t, target in prepared:
+            os.replace(t, target)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -116,20 +258,6 @@ def save_arrays(folder: Path, experiment: str, seed: int, arrays: Mapping[str, n
     if arrays:
         folder.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(folder / f"{experiment}_seed{seed}.npz", **arrays)
-
-
-def load_run(folder: Path) -> dict:
-    """Read verdicts.json and meta.json of one run folder."""
-    folder = Path(folder)
-    verdicts = [Verdict.from_dict(v) for v in json.loads((folder / "verdicts.json").read_text())]
-    meta = json.loads((folder / "meta.json").read_text())
-    return {"verdicts": verdicts, "meta": meta, "folder": folder}
-
-
-def find_runs(out_root: Path, profile: str | None = None) -> list[Path]:
-    """All complete run folders under out_root/runs, sorted; optionally one profile only."""
-    pattern = f"*/*/{profile}/verdicts.json" if profile else "*/*/*/verdicts.json"
-    return sorted(p.parent for p in (Path(out_root) / "runs").glob(pattern))
 
 
 def count_statuses(verdicts) -> dict[str, int]:

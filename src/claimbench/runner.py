@@ -2,8 +2,10 @@
 
 Each experiment named by an active claim is called once per seed with a progress bar and a timer.
 An exception or a NaN in one experiment makes the claims reading it ERROR (with the message); the
-other experiments, claims and papers go on. Everything is written to a staging folder that replaces
-the run folder only when the run is complete.
+other experiments, claims and papers go on. The run holds its folder's lock from the start (a second
+run of the same paper/backend/profile is refused), writes everything to a staging folder, checks it
+reads back complete and consistent, then swaps it in with the DVC metrics file. An OSError while
+writing results or figures (disk full) fails the run and leaves the previous one in place.
 """
 from __future__ import annotations
 
@@ -15,10 +17,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from claimbench import params as params_mod
-from claimbench import registry, results
+from claimbench import registry, results, results_check
 from claimbench.claims import Claim, Verdict, evaluate, skipped
 from claimbench.progress import progress
 from claimbench.threads import limit_threads
+
+MAX_SEEDS = 1000  # --seeds: more is a typo, not an experiment
+MAX_THREADS = 1024
 
 
 def configure_threads(threads: int, backend: str) -> None:
@@ -49,8 +54,10 @@ def make_spec(paper: str, backend: str, profile: str, *, params_path: Path, over
     params_mod.read_yaml(params_path)  # a missing or broken file is reported before anything else
     loaded = registry.load_paper(paper)
     registry.check_backend(backend)
-    if seeds is not None and seeds < 1:
-        raise params_mod.ParamsError(f"--seeds {seeds}: expected an integer >= 1")
+    if seeds is not None and not 1 <= seeds <= MAX_SEEDS:
+        raise params_mod.ParamsError(f"--seeds {params_mod.show(seeds)}: expected an integer in [1, {MAX_SEEDS}]")
+    if not 1 <= threads <= MAX_THREADS:
+        raise params_mod.ParamsError(f"threads {params_mod.show(threads)}: expected an integer in [1, {MAX_THREADS}]")
     p = params_mod.load(loaded.params_cls, params_path, paper, profile, overrides)
     configure_threads(threads, backend)
     from claimbench.devices import resolve_device
@@ -85,7 +92,7 @@ def _call(fn, spec: RunSpec, device: str, seed: int) -> tuple[dict | None, str, 
             time.perf_counter() - t0
 
 
-def _claim_verdict(claim: Claim, n: int, outputs: dict, errors: dict, times: dict) -> Verdict:
+def _claim_verdict(claim: Claim, n: int, outputs: dict, errors: dict) -> Verdict:
     values, errs = [], []
     for seed in range(n):
         out = outputs.get((claim.experiment, seed))
@@ -97,13 +104,20 @@ def _claim_verdict(claim: Claim, n: int, outputs: dict, errors: dict, times: dic
             errs.append(f"experiment {claim.experiment!r} returned no metric {claim.metric!r}")
         else:
             values.append(out[claim.metric])
-    verdict = evaluate(claim, values, sorted(set(e for e in errs if e)))
-    wall = sum(times.get((claim.experiment, s), 0.0) for s in range(n))
-    return dataclasses.replace(verdict, wall_s=round(wall, 3))
+    return evaluate(claim, values, sorted(set(e for e in errs if e)))
 
 
 def execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
-    """Run the experiments, evaluate every claim, draw figures and write the run folder atomically."""
+    """Run the experiments, evaluate every claim, draw figures and write the run folder atomically.
+
+    The run folder's lock is held from the start (raises results.RunBusy if another process holds it).
+    """
+    final = results.run_dir(out_root, spec.paper.slug, spec.backend, spec.profile)
+    with results.run_lock(final):
+        return _execute(spec, out_root)
+
+
+def _execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
     t_start = time.perf_counter()
     device = spec.device
     module = registry.backend_module(spec.paper.slug, spec.backend)
@@ -126,7 +140,7 @@ def execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
             errors[(exp, seed)] = err
         else:
             outputs[(exp, seed)] = out
-    verdicts = [_claim_verdict(c, seeds_for(c, spec), outputs, errors, times) if c in active
+    verdicts = [_claim_verdict(c, seeds_for(c, spec), outputs, errors) if c in active
                 else skipped(c, spec.profile) for c in spec.paper.claims]
     _write(spec, out_root, device, verdicts, outputs, errors, times, time.perf_counter() - t_start)
     return verdicts
@@ -143,15 +157,31 @@ def _draw_figures(slug: str, outputs: dict, folder: Path) -> tuple[dict, str]:
         by_exp[exp].extend([None] * (seed + 1 - len(by_exp[exp])))
         by_exp[exp][seed] = out
     try:
-        return dict(mod.draw(by_exp, folder)), ""
+        drawn = dict(mod.draw(by_exp, folder))
+    except OSError:
+        raise  # disk full, unwritable folder: the run fails and the previous run stays
     except Exception as exc:  # noqa: BLE001 - a broken figure must not lose the verdicts
-        return {}, f"{type(exc).__name__}: {exc}"
+        return {}, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    good, bad = {}, []
+    for name, file in drawn.items():
+        try:
+            results_check.figure_file(folder.parent, file)
+            good[str(name)] = file
+        except results_check.BrokenRun as exc:
+            bad.append(f"{name}: {exc.reason}")
+    return good, "; ".join(bad)
 
 
 def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> None:
     slug = spec.paper.slug
     final = results.run_dir(out_root, slug, spec.backend, spec.profile)
-    with results.staging_dir(final) as tmp:
+    companions = {}
+    claims = {c.id: c for c in spec.paper.claims}
+
+    def complete(folder: Path) -> None:
+        results_check.check_complete(folder, slug, spec.backend, spec.profile, claims)
+
+    with results.staging_dir(final, check=complete, companions=companions) as tmp:
         scalars: dict[str, dict] = {}
         for (exp, seed), out in sorted(outputs.items()):
             s, arrays = results.split_measurements(out)
@@ -164,9 +194,18 @@ def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> No
                 "threads": spec.threads, "wall_s": round(wall, 3),
                 "seeds_run": {e: sorted(s for (x, s) in times if x == e) for e in sorted({e for e, _ in times})},
                 "params": dataclasses.asdict(spec.params), "figures": figures, "figure_error": fig_error,
+                "claim_wall_s": _claim_wall(spec, verdicts, times),
                 "experiment_wall_s": {f"{e}/seed{s}": round(t, 3) for (e, s), t in sorted(times.items())},
                 "experiment_errors": {f"{e}/seed{s}": m for (e, s), m in sorted(errors.items())},
                 **results.environment_meta(Path.cwd())}
         results.write_json(tmp / "meta.json", meta)
-    counts = results.count_statuses(verdicts)
-    results.write_json(results.metrics_path(out_root, slug, spec.backend, spec.profile), counts)
+        metrics = results.metrics_path(out_root, slug, spec.backend, spec.profile)
+        companions[metrics] = results.json_text(results.count_statuses(verdicts))
+
+
+def _claim_wall(spec: RunSpec, verdicts: list[Verdict], times: dict) -> dict[str, float]:
+    """{claim id: seconds spent in its experiment over the seeds it read} (not in verdicts.json: not
+    reproducible)."""
+    claims = {c.id: c for c in spec.paper.claims}
+    return {v.claim_id: round(sum(times.get((claims[v.claim_id].experiment, s), 0.0)
+                                  for s in range(v.seeds_run)), 3) for v in verdicts}

@@ -15,11 +15,12 @@ import pytest
 
 from claimbench.params import load
 from claimbench.seeding import make_rng
-from papers.bottleneck_rank import claims, common, measure, theory
+from claimbench.tolerances import assert_close
+from papers.bottleneck_rank import claims, measures, theory
+from papers.bottleneck_rank import data as data_mod
 from papers.bottleneck_rank.config import Params
 
 ROOT = Path(__file__).resolve().parents[2]
-TOL = {"float64": dict(rtol=1e-9, atol=1e-10)}  # one tolerance table, keyed by dtype
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def smoke() -> Params:
     return load(Params, ROOT / "params.yaml", "bottleneck_rank", "smoke")
 
 
-def _linear_net(a: np.ndarray, depth: int, width: int, shift: float = 100.0) -> measure.Net:
+def _linear_net(a: np.ndarray, depth: int, width: int, shift: float = 100.0) -> data_mod.Net:
     """Balanced factorisation of A with biases that keep every ReLU in its linear regime.
 
     With b_1 = M·1, b_l = M·1 − M W_l 1 and b_L = −M W_L 1, h_l = M·1 + W_l…W_1 x > 0, so f(x) = A x.
@@ -56,7 +57,7 @@ def test_measurements_on_deep_linear_case(smoke):
     net = _linear_net(a, depth, width=8)
     x = rng.standard_normal((64, 4))
     p = dataclasses.replace(smoke, rank=k, d_in=4, d_out=3)
-    m = measure.measure_net(net, x, x @ a.T, p)
+    m = measures.compute_net_measures(net, x, x @ a.T, p)
     assert m["mse"] < 1e-18  # the biases only shift the hidden layers: f(x) = A x
     assert m["wnorm2"] == pytest.approx(theory.linear_representation_cost(s_true, depth), rel=1e-12)
     np.testing.assert_allclose(m["svals_top10"][:, :2], np.tile(s_true ** (1 / depth), (depth, 1)), rtol=1e-12)
@@ -78,23 +79,22 @@ def test_numpy_jacobian_and_ntk_match_torch_autodiff(smoke):
 
     from papers.bottleneck_rank import torch_impl
 
-    task = common.make_task(smoke, 0)
-    net = common.init_net(smoke, 0, smoke.depth)
+    task = data_mod.make_data(smoke, 0)
+    net = data_mod.init_weights(smoke, 0, smoke.depth)
     net = (net[0], [make_rng(0, f"test/b{i}").normal(0, 0.3, b.shape) for i, b in enumerate(net[1])])
     x = task.x[:8]
-    pres, posts = measure.forward(net, x)
-    factors = measure.backward_factors(net, pres)
+    pres, posts = measures.forward(net, x)
+    factors = measures.backward_factors(net, pres)
     params = [torch.tensor(a, dtype=torch.float64) for pair in zip(*net, strict=True) for a in pair]
     xt = torch.tensor(x, dtype=torch.float64)
     jac_x = torch.stack([jacrev(lambda v: torch_impl.forward(params, v[None])[0])(row) for row in xt])
-    np.testing.assert_allclose(factors[0] @ net[0][0], jac_x.numpy(), **TOL["float64"])
+    assert_close(factors[0] @ net[0][0], jac_x.numpy(), "float64")
     argnums = tuple(range(len(params)))
     jac_t = jacrev(lambda *ps: torch_impl.forward(list(ps), xt).reshape(-1), argnums=argnums)(*params)
     flat = torch.cat([j.reshape(x.shape[0] * smoke.d_out, -1) for j in jac_t], dim=1).numpy()
     gram = flat @ flat.T
-    np.testing.assert_allclose(measure.ntk_trace(factors, posts), np.diag(gram).reshape(8, -1).sum(1),
-                               **TOL["float64"])
-    assert measure.ntk_lambda_max(factors, posts, 8) == pytest.approx(np.linalg.eigvalsh(gram)[-1], rel=1e-9)
+    assert_close(measures.compute_ntk_trace(factors, posts), np.diag(gram).reshape(8, -1).sum(1), "float64")
+    assert measures.compute_ntk_lambda_max(factors, posts, 8) == pytest.approx(np.linalg.eigvalsh(gram)[-1], rel=1e-9)
 
 
 def test_torch_and_jax_agree_on_training_steps(smoke):
@@ -102,18 +102,18 @@ def test_torch_and_jax_agree_on_training_steps(smoke):
     from papers.bottleneck_rank import jax_impl, torch_impl
 
     p = dataclasses.replace(smoke, steps=60, conv_window=20, conv_tol=0.0)
-    task = common.make_task(p, 0)
-    net0 = common.init_net(p, 0, p.depth)
+    task = data_mod.make_data(p, 0)
+    net0 = data_mod.init_weights(p, 0, p.depth)
     (wt, bt), st, ct = torch_impl.adam(net0, task.x, task.y, p, p.depth)
     (wj, bj), sj, cj = jax_impl.adam(net0, task.x, task.y, p, p.depth)
     assert st == sj == 60
-    np.testing.assert_allclose(ct, cj, **TOL["float64"])
+    assert_close(ct, cj, "float64")
     for a, b in zip(wt + bt, wj + bj, strict=True):
-        np.testing.assert_allclose(a, b, **TOL["float64"])
+        assert_close(a, b, "float64")
     (gt, _), _ = torch_impl.gd((wt, bt), task.x, task.y, p, 0.05, 30)
     (gj, _), _ = jax_impl.gd((wt, bt), task.x, task.y, p, 0.05, 30)
     for a, b in zip(gt, gj, strict=True):
-        np.testing.assert_allclose(a, b, **TOL["float64"])
+        assert_close(a, b, "float64")
 
 
 @pytest.fixture(scope="module")
@@ -139,9 +139,9 @@ def test_same_seed_same_numbers(smoke_runs):
 
 
 def test_task_has_rank_k_structure(smoke):
-    task = common.make_task(smoke, 3)
+    task = data_mod.make_data(smoke, 3)
     assert task.x.shape == (smoke.n_samples, smoke.d_in) and task.y.shape == (smoke.n_samples, smoke.d_out)
-    again = common.make_task(smoke, 3)
+    again = data_mod.make_data(smoke, 3)
     np.testing.assert_array_equal(task.y, again.y)
     with pytest.raises(ValueError, match="latent_dim"):
-        common.make_task(dataclasses.replace(smoke, d_in=smoke.latent_dim + 1), 0)
+        data_mod.make_data(dataclasses.replace(smoke, d_in=smoke.latent_dim + 1), 0)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from claimbench.params import load
-from papers.two_timescale_mean_field import common, protocol, theory
+from papers.two_timescale_mean_field import data as data_mod
+from papers.two_timescale_mean_field import experiments, measures, theory
 from papers.two_timescale_mean_field.claims import CLAIMS
 from papers.two_timescale_mean_field.config import Params
 
@@ -26,8 +27,8 @@ def smoke() -> Params:
 @pytest.fixture(scope="module")
 def problem():
     """A small training set, particles and second layer in float64."""
-    data = common.make_dataset(0, 5, 30, 50)
-    W = common.make_init(0, 40, 5, 1.0)
+    data = data_mod.make_data(0, 5, 30, 50)
+    W = data_mod.init_weights(0, 40, 5, 1.0)
     return data, data.labels(0.5), W
 
 
@@ -75,7 +76,7 @@ def test_drift_is_the_particle_gradient(problem, label_scale):
     from papers.two_timescale_mean_field import torch_impl
 
     data, y, W = problem
-    hyper = common.Hyper(eta=1.0, temperature=0.0, lambda_w=0.03, lambda_a=1e-2)
+    hyper = experiments.Hyper(eta=1.0, temperature=0.0, lambda_w=0.03, lambda_a=1e-2)
     xi = np.random.default_rng(3).uniform(-1, 1, len(y))
     t = lambda a: torch.tensor(a, dtype=torch.float64)  # noqa: E731
     Wt = t(W).requires_grad_(True)
@@ -92,9 +93,9 @@ def test_drift_is_the_particle_gradient(problem, label_scale):
 
 
 def _trajectory(backend, smoke, label_scale):
-    data = common.make_dataset(0, smoke.d, smoke.n_train, smoke.n_test)
+    data = data_mod.make_data(0, smoke.d, smoke.n_train, smoke.n_test)
     y = data.labels(1.0)
-    return protocol._run(backend.simulate, smoke, 0, data, y, smoke.n_particles, label_scale)
+    return experiments._run(backend.make_ops("cpu"), smoke, 0, data, y, smoke.n_particles, label_scale)
 
 
 @pytest.mark.parametrize("label_scale", [0.0, 2.0])
@@ -141,5 +142,5 @@ def test_every_claim_metric_is_a_scalar_of_its_experiment(smoke):
 
 def test_rolling_rise_detects_a_rise():
     g = np.concatenate([np.linspace(1.0, 0.5, 500), np.linspace(0.5, 0.6, 500)])
-    assert protocol.max_rolling_rise(np.linspace(1.0, 0.5, 1000), 200) == 0.0
-    assert protocol.max_rolling_rise(g, 200) > 0.1
+    assert measures.compute_max_rolling_rise(np.linspace(1.0, 0.5, 1000), 200) == 0.0
+    assert measures.compute_max_rolling_rise(g, 200) > 0.1

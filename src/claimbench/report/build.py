@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from claimbench import registry, results
+from claimbench import registry, results, results_check
 from claimbench.claims import Status
 from claimbench.params import ParamsError
 from claimbench.report import page
@@ -15,7 +15,9 @@ from claimbench.report.order import NOT_PASSING, TOTALS, ordered, worst
 COLUMNS = ["paper", "claim", "backend", "profile", "status", "measured", "expected", "margin", "seeds_held",
            "seeds_run", "must_hold", "source", "statement", "why", "note", "message", "wall_s", "device",
            "git_commit", "figure"]
-STATUS_ORDER = [s.value for s in Status]
+BROKEN = "BROKEN"  # a run folder that cannot be read: one row per run, not per claim
+BROKEN_CLAIM = "(run folder)"
+STATUS_ORDER = [*(s.value for s in Status), BROKEN]
 MD_MARK = {"PASS": "✅", "FAIL": "❌", "ERROR": "⚠️", "SKIP": "⏭️", "BROKEN": "⛔"}
 
 
@@ -27,29 +29,39 @@ def _fmt(x) -> str:
 
 
 def collect(out_root: Path, profile: str | None = None) -> pd.DataFrame:
-    """One row per (paper, claim, backend, profile) read from the run folders under out_root/runs."""
+    """One row per (paper, claim, backend, profile) read from the run folders under out_root/runs.
+
+    A run folder that cannot be read or does not add up gives one row with status BROKEN whose
+    message names the file and the reason; runs of a paper that no longer exists are left out.
+    """
     rows = []
-    for folder in results.find_runs(out_root, profile):
-        run = results.load_run(folder)
-        meta = run["meta"]
+    for folder in results_check.find_runs(out_root, profile):
+        paper, backend, prof = folder.parts[-3:]
         try:
-            claims = {c.id: c for c in registry.load_paper(meta["paper"]).claims}
+            claims = {c.id: c for c in registry.load_paper(paper).claims}
         except ParamsError:
             continue  # a paper folder was removed or renamed since this run
-        for v in run["verdicts"]:
-            c = claims.get(v.claim_id)
-            if c is None:
-                continue
-            fig = meta.get("figures", {}).get(c.figure or "", "")
-            rows.append({
-                "paper": meta["paper"], "claim": c.name, "backend": meta["backend"], "profile": meta["profile"],
-                "status": v.status.value, "measured": v.measured, "expected": v.expected, "margin": v.margin,
-                "seeds_held": v.seeds_held, "seeds_run": v.seeds_run, "must_hold": v.must_hold,
-                "source": str(c.source), "statement": c.statement, "why": c.why, "note": c.note,
-                "message": v.message, "wall_s": v.wall_s, "device": meta.get("device", ""),
-                "git_commit": meta.get("git_commit", ""), "figure": str(folder / "figures" / fig) if fig else ""})
+        try:
+            run = results_check.load_run(folder, claims, results.metrics_path(out_root, paper, backend, prof))
+        except results_check.BrokenRun as exc:
+            rows.append({**dict.fromkeys(COLUMNS, ""), "measured": None, "margin": None, "wall_s": None,
+                         "seeds_held": 0, "seeds_run": 0, "must_hold": 0, "paper": paper, "claim": BROKEN_CLAIM,
+                         "backend": backend, "profile": prof, "status": BROKEN, "message": str(exc)})
+            continue
+        rows += [_row(claims[v.claim_id], v, run["meta"], folder) for v in run["verdicts"] if v.claim_id in claims]
     df = pd.DataFrame(rows, columns=COLUMNS)
     return df.sort_values(["paper", "profile", "claim", "backend"], kind="stable").reset_index(drop=True)
+
+
+def _row(c, v, meta: dict, folder: Path) -> dict:
+    fig = meta.get("figures", {}).get(c.figure or "", "")
+    return {"paper": meta["paper"], "claim": c.name, "backend": meta["backend"], "profile": meta["profile"],
+            "status": v.status.value, "measured": v.measured, "expected": v.expected, "margin": v.margin,
+            "seeds_held": v.seeds_held, "seeds_run": v.seeds_run, "must_hold": v.must_hold,
+            "source": str(c.source), "statement": c.statement, "why": c.why, "note": c.note,
+            "message": v.message, "wall_s": meta.get("claim_wall_s", {}).get(v.claim_id),
+            "device": meta.get("device", ""), "git_commit": meta.get("git_commit", ""),
+            "figure": str(folder / "figures" / fig) if fig else ""}
 
 
 def _backends(df: pd.DataFrame) -> list[str]:
@@ -77,12 +89,11 @@ def verdict_table(df: pd.DataFrame, emoji: bool = False) -> pd.DataFrame:
 
 
 def counts_table(df: pd.DataFrame) -> pd.DataFrame:
-    """PASS/FAIL/ERROR/SKIP (and BROKEN, when any) counts per paper, backend and profile."""
-    statuses = STATUS_ORDER + (["BROKEN"] if (df.status == "BROKEN").any() else [])
+    """PASS/FAIL/ERROR/SKIP/BROKEN counts per paper, backend and profile."""
     if df.empty:
-        return pd.DataFrame(columns=["paper", "backend", "profile", *statuses])
+        return pd.DataFrame(columns=["paper", "backend", "profile", *STATUS_ORDER])
     t = df.groupby(["paper", "backend", "profile"])["status"].value_counts().unstack(fill_value=0)
-    return t.reindex(columns=statuses, fill_value=0).reset_index()
+    return t.reindex(columns=STATUS_ORDER, fill_value=0).reset_index()
 
 
 def _md(df: pd.DataFrame) -> str:
@@ -101,11 +112,11 @@ def _totals_line(df: pd.DataFrame) -> str:
 def not_passing_lines(df: pd.DataFrame) -> list[str]:
     """One markdown line per claim that does not pass on some backend: BROKEN, FAIL, ERROR, then SKIP."""
     df = ordered(df)
-    broken = df[(df.status == "BROKEN") & (df.claim.fillna("").astype(str) == "")]  # a whole run unreadable
-    lines = [f"- {MD_MARK['BROKEN']} **BROKEN** `{r.paper}` [{r.backend}/{r.profile}]: {r.message}"
-             for r in broken.itertuples()]
+    broken = df.status == BROKEN  # a whole run folder that cannot be read: one row per run
+    lines = [f"- {MD_MARK[BROKEN]} **BROKEN** `{r.paper}` [{r.backend}/{r.profile}]: {r.message}"
+             for r in df[broken].itertuples()]
     for status in NOT_PASSING:
-        for (paper, profile, claim), g in df.groupby(["paper", "profile", "claim"], sort=False):
+        for (paper, profile, claim), g in df[~broken].groupby(["paper", "profile", "claim"], sort=False):
             if worst(g.status) != status:
                 continue
             per = ", ".join(f"{b} {MD_MARK.get(s, '')} {s}" for b, s in zip(g.backend, g.status, strict=True))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from claimbench import registry, results
+from claimbench import registry, results_check
 from claimbench.params import ParamsError
 from claimbench.report.order import NOT_PASSING, RANK, SYMBOL, TOTALS, ordered, worst
 from claimbench.report.strip import make_strip
@@ -32,7 +32,7 @@ def fmt(x, digits: int = 4) -> str:
 def run_details(out_root: Path, profile: str | None) -> dict[tuple, dict]:
     """{(paper, backend, profile): {"meta", "per_seed"}} of every run folder that reads (others are BROKEN)."""
     out = {}
-    for folder in results.find_runs(out_root, profile):
+    for folder in results_check.find_runs(out_root, profile):
         try:
             meta = json.loads((folder / "meta.json").read_text())
             verdicts = json.loads((folder / "verdicts.json").read_text())
@@ -179,10 +179,10 @@ def context(df: pd.DataFrame, out_root: Path, profile: str | None) -> dict:
     claims = _claims(df.paper.unique())
     details = run_details(out_root, profile)
     figs = Figures()
-    keyed = df[df.claim.fillna("").astype(str) != ""]
+    keyed = df[df.status != "BROKEN"]  # BROKEN: a run folder that cannot be read, one row per run
     cards = [make_card(g, claims.get((paper, claim)), details, figs)
              for (paper, profile_, claim), g in keyed.groupby(["paper", "profile", "claim"], sort=False)]
-    broken = df[(df.status == "BROKEN") & (df.claim.fillna("").astype(str) == "")]
+    broken = df[df.status == "BROKEN"]
     not_passing = sorted((c for c in cards if c["status"] in NOT_PASSING),
                          key=lambda c: NOT_PASSING.index(c["status"]))
     for c in not_passing:

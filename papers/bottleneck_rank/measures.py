@@ -2,7 +2,7 @@
 
 For a ReLU net the input Jacobian and the NTK are exact products of the weights and the 0/1
 activation patterns D_l(x), so they are computed here without autodiff (tests compare them with
-torch autodiff). `measure_net` returns everything the claims read about one trained net.
+torch autodiff). `compute_net_measures` returns everything the claims read about one trained net.
 """
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import numpy as np
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.neighbors import KNeighborsRegressor
 
-Net = tuple[list[np.ndarray], list[np.ndarray]]  # (weights W_1..W_L as (out, in), biases b_1..b_L)
+from .data import Net
+
 TOP = 10  # singular values kept per layer for the Fig. 1-style plots
 
 
@@ -27,11 +28,11 @@ def forward(net: Net, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]
 
 
 def middle_layers(depth: int, lo: float, hi: float) -> range:
-    """1-based layers l in [round(lo L), round(hi L)) (spec: 'almost all layers' = the middle ones)."""
+    """1-based layers l in [round(lo L), round(hi L)) ('almost all layers' read as the middle ones)."""
     return range(max(1, round(lo * depth)), min(depth, round(hi * depth)))
 
 
-def representation_rank(h: np.ndarray, energy: float, centred: bool = True) -> int:
+def compute_representation_rank(h: np.ndarray, energy: float, centred: bool = True) -> int:
     """Smallest r with Σ_{i≤r} s_i² ≥ energy · Σ s_i² for the (centred) N×w representation."""
     h = h - h.mean(axis=0, keepdims=True) if centred else h
     s2 = np.linalg.svd(h, compute_uv=False) ** 2
@@ -51,19 +52,19 @@ def backward_factors(net: Net, pres: list[np.ndarray]) -> list[np.ndarray]:
     return factors[::-1]
 
 
-def jacobian_logdet(jac: np.ndarray, k: int) -> np.ndarray:
+def compute_jacobian_logdet(jac: np.ndarray, k: int) -> np.ndarray:
     """2 log|J(x)|_+ restricted to the top-k singular values: 2 Σ_{i≤k} log s_i(J(x)), per x."""
     s = np.linalg.svd(jac, compute_uv=False)[:, :k]
     with np.errstate(divide="ignore"):
         return 2.0 * np.log(s).sum(axis=1)
 
 
-def ntk_trace(factors: list[np.ndarray], posts: list[np.ndarray]) -> np.ndarray:
+def compute_ntk_trace(factors: list[np.ndarray], posts: list[np.ndarray]) -> np.ndarray:
     """Tr Θ(x, x) = Σ_j ‖∂f_j(x)/∂θ‖² = Σ_l ‖B_l(x)‖_F² (‖h_{l-1}(x)‖² + 1) (weights and biases)."""
     return sum((f**2).sum(axis=(1, 2)) * ((h**2).sum(axis=1) + 1.0) for f, h in zip(factors, posts, strict=True))
 
 
-def ntk_lambda_max(factors: list[np.ndarray], posts: list[np.ndarray], n: int) -> float:
+def compute_ntk_lambda_max(factors: list[np.ndarray], posts: list[np.ndarray], n: int) -> float:
     """λ_max of the Gram NTK Θ[(a,j),(b,i)] = Σ_l B_l(a)[j]·B_l(b)[i] (h_{l-1}(a)·h_{l-1}(b) + 1)."""
     d_out = factors[0].shape[1]
     gram = np.zeros((n * d_out, n * d_out))
@@ -74,15 +75,13 @@ def ntk_lambda_max(factors: list[np.ndarray], posts: list[np.ndarray], n: int) -
     return float(np.linalg.eigvalsh(gram)[-1])
 
 
-def knn_r2(features: np.ndarray, target: np.ndarray, seed: int) -> float:
+def compute_knn_r2(features: np.ndarray, target: np.ndarray, seed: int) -> float:
     """Cross-validated R² of a 10-NN regression features -> target (C6: is the layer a function of z_1..z_k?)."""
     pred = cross_val_predict(KNeighborsRegressor(n_neighbors=10), features, target,
                              cv=KFold(5, shuffle=True, random_state=seed))
     resid = ((target - pred) ** 2).sum(axis=0)
     total = ((target - target.mean(axis=0)) ** 2).sum(axis=0)
     return float(np.mean(1.0 - resid / total))
-
-
 
 
 def _spectrum_summary(svs: list[np.ndarray], mids: range, k: int, thr: float) -> dict:
@@ -104,8 +103,8 @@ def _spectrum_summary(svs: list[np.ndarray], mids: range, k: int, thr: float) ->
 
 def _representation_summary(posts: list[np.ndarray], mids: range, k: int, energy: float) -> dict:
     """C2 on one net: centred (and uncentred) 99%-energy ranks of h_1..h_{L-1}."""
-    r99 = np.array([representation_rank(h, energy) for h in posts[1:]])
-    r99u = np.array([representation_rank(h, energy, centred=False) for h in posts[1:]])
+    r99 = np.array([compute_representation_rank(h, energy) for h in posts[1:]])
+    r99u = np.array([compute_representation_rank(h, energy, centred=False) for h in posts[1:]])
     mid = r99[[ell - 1 for ell in mids]]
     return {
         "mid_r99_median": float(np.median(mid)),
@@ -123,12 +122,12 @@ def _symmetry_summary(posts: list[np.ndarray], z: np.ndarray, k: int, seed: int)
     h = h - h.mean(axis=0, keepdims=True)
     u, s, _ = np.linalg.svd(h, full_matrices=False)
     pcs = u[:, :2] * s[:2]
-    out = {"mid_pcs": pcs, "latent_relevant": z[:, :k], "knn_r2_relevant": knn_r2(z[:, :k], pcs, seed)}
-    out["knn_r2_irrelevant"] = knn_r2(z[:, k:], pcs, seed) if z.shape[1] > k else float("nan")
+    out = {"mid_pcs": pcs, "latent_relevant": z[:, :k], "knn_r2_relevant": compute_knn_r2(z[:, :k], pcs, seed)}
+    out["knn_r2_irrelevant"] = compute_knn_r2(z[:, k:], pcs, seed) if z.shape[1] > k else float("nan")
     return out
 
 
-def measure_net(net: Net, x: np.ndarray, y: np.ndarray, p, lmax: bool = False,
+def compute_net_measures(net: Net, x: np.ndarray, y: np.ndarray, p, lmax: bool = False,
                 z: np.ndarray | None = None, seed: int = 0) -> dict:
     """All per-net measurements (C1–C4, C6) of a trained net on the training inputs x."""
     weights, biases = net
@@ -138,17 +137,17 @@ def measure_net(net: Net, x: np.ndarray, y: np.ndarray, p, lmax: bool = False,
     pres, posts = forward(net, x)
     factors = backward_factors(net, pres)
     # Jf(x) = W_L D_{L-1} W_{L-1} ... D_1 W_1  (= B_1(x) W_1)
-    logdet = jacobian_logdet(factors[0] @ weights[0], k)
+    logdet = compute_jacobian_logdet(factors[0] @ weights[0], k)
     wnorm2 = float(sum((w**2).sum() for w in weights))
     out = {"depth": depth, "wnorm2": wnorm2,
            "theta_norm2": wnorm2 + float(sum((b**2).sum() for b in biases)),
            "mse": float(((pres[-1] - y) ** 2).sum(axis=1).mean()),
            "y_var": float(((y - y.mean(axis=0)) ** 2).sum(axis=1).mean()),
            "max_2logdet_J": float(logdet.max()), "mean_2logdet_J": float(logdet.mean()),
-           # finite-L bound (spec §2, Horn + AM–GM): ‖W‖² − L k ≥ 2 log|Jf(x)|_+ for every θ and x
+           # finite-L bound (README, Model and derivation: Horn + AM–GM): ‖W‖² − L k ≥ 2 log|Jf(x)|_+ for every θ and x
            "c3_min_margin": float((wnorm2 - depth * k - logdet).min()),
            # Tr Θ(x,x) / L averaged over the training inputs (C4: Θ = O(L))
-           "ntk_trace_over_L": float(ntk_trace(factors, posts).mean() / depth),
+           "ntk_trace_over_L": float(compute_ntk_trace(factors, posts).mean() / depth),
            "svals_top10": np.stack([np.pad(s[:TOP], (0, max(0, TOP - s.size))) for s in svs])}
     out.update(_spectrum_summary(svs, mids, k, p.sv_threshold))
     out.update(_representation_summary(posts, mids, k, p.energy))
@@ -157,13 +156,13 @@ def measure_net(net: Net, x: np.ndarray, y: np.ndarray, p, lmax: bool = False,
     out["excess_minus_logdet"] = out["excess_norm"] - out["max_2logdet_J"]
     if lmax:
         n = min(len(x), p.ntk_samples)
-        out["ntk_lmax_over_n"] = ntk_lambda_max(factors, posts, n) / n
+        out["ntk_lmax_over_n"] = compute_ntk_lambda_max(factors, posts, n) / n
     if z is not None:
         out.update(_symmetry_summary(posts, z, k, seed))
     return out
 
 
-def summarise_sweep(rows: list[dict], k: int) -> dict:
+def compute_sweep_summary(rows: list[dict], k: int) -> dict:
     """C3b, C3c, C4a, C5 and C1 depth scaling from the per-depth measurements (sorted by depth)."""
     depths = np.array([r["depth"] for r in rows], dtype=float)
     w2 = np.array([r["wnorm2"] for r in rows])
