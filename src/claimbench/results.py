@@ -269,13 +269,19 @@ def count_statuses(verdicts) -> dict[str, int]:
     return counts
 
 
+# Generated outputs: a run rewrites them, so a change there does not make the source tree dirty.
+GENERATED = ("reports", "dvc.lock")
+
+
 def _git_commit(cwd: Path) -> str:
+    """HEAD's sha, with '+dirty' when a tracked file other than the generated outputs has changed."""
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+        spec = [":(top)", *(f":(top,exclude){p}" for p in GENERATED)]
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *spec], cwd=cwd,
                                capture_output=True, text=True, timeout=10).stdout.strip()
-        return (sha + ("+dirty" if dirty else "")) or "unknown"
+        return (sha + ("+dirty" if sha and dirty else "")) or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 

@@ -10,7 +10,6 @@ writing results or figures (disk full) fails the run and leaves the previous one
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -21,26 +20,19 @@ from claimbench import params as params_mod
 from claimbench import registry, results, results_check
 from claimbench.claims import Claim, Verdict, evaluate, skipped
 from claimbench.progress import progress
+from claimbench.threads import limit_threads
 
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 MAX_SEEDS = 1000  # --seeds: more is a typo, not an experiment
 MAX_THREADS = 1024
 
 
 def configure_threads(threads: int, backend: str) -> None:
-    """Pin BLAS/OpenMP (and torch) to `threads` threads; call before the framework is imported.
+    """Pin BLAS/OpenMP, torch and XLA to `threads` threads (see claimbench.threads).
 
-    jax/XLA has no thread-count flag; `--xla_cpu_multi_thread_eigen=false` (set here unless XLA_FLAGS
-    is already set) keeps its Eigen kernels single-threaded.
+    The environment is set for libraries that load later; threadpoolctl caps the ones already loaded,
+    so a run in a process that imported numpy first computes with the same thread count.
     """
-    for var in THREAD_VARS:
-        os.environ[var] = str(threads)
-    if backend == "torch":
-        import torch
-
-        torch.set_num_threads(threads)
-    else:
-        os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+    limit_threads(threads, backend)
 
 
 @dataclass(frozen=True)
