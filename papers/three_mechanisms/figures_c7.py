@@ -29,7 +29,7 @@ def _log_time_axis(ax):
 
 def draw_fig1(runs, outdir):
     acts = [a for a in ACTIVATIONS if f"curve_zeta_{a}" in runs[0]]
-    fig, ax = new_figure(len(acts), 2, width=3.2, height=2.6)
+    fig, ax = new_figure(len(acts), 2, width=2.5, height=2.3)
     for col, act in enumerate(acts):
         for s, m in enumerate(runs):
             # log time axis (t > 0): the fast early rise and the slow approach both show
@@ -48,7 +48,7 @@ def draw_fig1(runs, outdir):
         ax[1, col].set(xlabel="t = Σ h")
     for row in range(2):
         ax[row, 0].set(ylabel=f"ζ = cos(u, w)\n{CASE_TITLES[row]}")
-        ax[row, 0].legend(fontsize=6)
+        ax[row, 0].legend()
     return save_figure(fig, outdir, "fig1_two_layer")
 
 
@@ -63,7 +63,7 @@ def draw_rescaling(runs, outdir):
             ax[0, 1].plot(t, m[f"rescale_norm_product_{act}"], color=f"C{i}", label=label)
     ax[0, 0].set(xlabel="t", ylabel="ζ(t) − ζ(start)", title="aligned nets, targets × 3 (derived)")
     ax[0, 1].set(xlabel="t", ylabel="|u||w| / start", title="the norms carry the change")
-    ax[0, 0].legend(fontsize=6)
+    ax[0, 0].legend()
     return save_figure(fig, outdir, "rescaling_two_layer")
 
 
@@ -82,7 +82,7 @@ def draw_fig2(runs, outdir):
             ax[0, 1].semilogy(m[f"{key}_step"], m[f"{key}_train_loss"], color=f"C{i}", label=label)
     ax[0, 0].set(xlabel="SGD step", ylabel="ζ̄(t) / ζ̄(0)", title="4-layer ReLU MLP, digits: layer alignment")
     ax[0, 1].set(xlabel="SGD step", ylabel="train loss", title="until the loss target")
-    ax[0, 0].legend(fontsize=7)
+    ax[0, 0].legend()
     return save_figure(fig, outdir, "fig2_deep_mlp")
 
 
@@ -114,7 +114,7 @@ def draw_fig3(runs, outdir):
         ax[0, col].xaxis.set_minor_formatter(NullFormatter())
     ax[0, 3].set(xlabel="SGD step", ylabel="ζ(t) / ζ(0)", title="layer alignment W2·W1")
     for col in (0, 1, 3):
-        ax[0, col].legend(fontsize=7)
+        ax[0, col].legend()
     return save_figure(fig, outdir, "fig3_two_layer_relu")
 
 
