@@ -6,6 +6,8 @@ other experiments, claims and papers go on. The run holds its folder's lock from
 run of the same paper/backend/profile is refused), writes everything to a staging folder, checks it
 reads back complete and consistent, then swaps it in with the DVC metrics file. An OSError while
 writing results or figures (disk full) fails the run and leaves the previous one in place.
+A run with overrides, its own seed count or a claim selection is a variant: same code path, written to
+its variant folder (claimbench.variants), no DVC metrics file.
 """
 from __future__ import annotations
 
@@ -82,7 +84,7 @@ def make_spec(paper: str, backend: str, profile: str, *, params_path: Path, over
         raise params_mod.ParamsError(f"--seeds {params_mod.show(seeds)}: expected an integer in [1, {MAX_SEEDS}]")
     if not 1 <= threads <= MAX_THREADS:
         raise params_mod.ParamsError(f"threads {params_mod.show(threads)}: expected an integer in [1, {MAX_THREADS}]")
-    names = [c.name for c in loaded.claims]
+    names, only = [c.name for c in loaded.claims], tuple(sorted(set(only)))
     for name in only:
         if name not in names:
             raise params_mod.ParamsError(f"claim {params_mod.show(name)}: {paper} has no such claim; "
@@ -90,12 +92,11 @@ def make_spec(paper: str, backend: str, profile: str, *, params_path: Path, over
     p = params_mod.load(loaded.params_cls, params_path, paper, profile, overrides, origin)
     fixed = tuple((k, getattr(p, k)) for k in sorted(dict(overrides)))
     if not configure:
-        return RunSpec(loaded, backend, profile, p, device, seeds, threads, fixed, tuple(sorted(set(only))))
+        return RunSpec(loaded, backend, profile, p, device, seeds, threads, fixed, only)
     configure_threads(threads, backend)
     from claimbench.devices import resolve_device
 
-    return RunSpec(loaded, backend, profile, p, resolve_device(device, backend), seeds, threads, fixed,
-                   tuple(sorted(set(only))))
+    return RunSpec(loaded, backend, profile, p, resolve_device(device, backend), seeds, threads, fixed, only)
 
 
 def seeds_for(claim: Claim, spec: RunSpec) -> int:

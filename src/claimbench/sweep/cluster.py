@@ -80,6 +80,7 @@ def open_client(scheduler: str = "local", workers: int | None = None, threads: i
             n = workers or default_workers()
             with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
                     Client(cl) as client:
+                _wait_for(client, n)
                 yield client
         elif scheduler in JOBQUEUES:
             with make_jobqueue_cluster(scheduler, threads, cluster_config) as cl, Client(cl) as client:
@@ -88,6 +89,15 @@ def open_client(scheduler: str = "local", workers: int | None = None, threads: i
         else:
             with Client(scheduler, timeout="30s") as client:
                 yield client
+
+
+def _wait_for(client, n: int, timeout: float = 300.0) -> None:
+    """Let all n local workers register before points are submitted, so they are spread over all of them
+    (points submitted to the first worker up are only partly stolen back); go on with those up after timeout."""
+    try:
+        client.wait_for_workers(n, timeout=timeout)
+    except TimeoutError:
+        pass
 
 
 def _load_config(path: Path | None) -> None:

@@ -131,6 +131,8 @@ def _heatmaps(rows: pd.DataFrame, keys: list[str], grid: dict, canonical: dict):
             off = "" if on_grid else "\nprofile's own point is off this grid"
             axes[r, c].set_title(backend + (f" ({where})" if where else "") + off)
     fig.colorbar(image, ax=axes[:, -1].tolist(), label="margin (≥ 0: holds)", shrink=0.9)
+    fig.text(0.5, -0.03, "✓ holds, ✗ fails, grey: ERROR; thick line: PASS/FAIL boundary; dashed box: the profile's "
+             "point", ha="center", va="top", fontsize=8, color="0.3")  # below the axes (saved with bbox tight)
     return fig
 
 
