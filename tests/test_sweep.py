@@ -90,7 +90,10 @@ def test_a_worker_killed_during_a_point_does_not_lose_the_sweep(demo_paper, sche
 
     def kill_first_runner():
         lock = _poll("zz_demo/jax/fast/.*.lock")[0]
-        pid = int(re.search(r"pid (\d+)", lock.read_text()).group(1))
+        found = None
+        while found is None:  # the runner writes its pid into the lock right after taking it
+            found = re.search(r"pid (\d+)", lock.read_text())
+        pid = int(found.group(1))
         os.kill(pid, signal.SIGKILL)  # the worker process that runs this point
         killed.append(lock.name)
 
@@ -121,8 +124,9 @@ def test_interrupted_sweep_restarts_and_recomputes_only_the_missing_points(demo_
     # 6 points of >= 1.5 s on 2 workers; a worker finishes the point it runs while the cluster closes (up to
     # Dask's 4 s grace), so at most 4 can be done after Ctrl-C at the first finished one
     grid = ["--grid", "lr=0.1,0.2,0.3,0.4,0.5,0.6", "--set", "delay=1.5", "--seeds", "1"]
-    code = ("import sys, papers; papers.__path__.append(sys.argv[1]); from claimbench.cli import main; "
-            "sys.exit(main(sys.argv[2:]))")
+    # Ctrl-C as in a terminal (a test run in the background may have inherited SIGINT ignored)
+    code = ("import signal, sys, papers; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "papers.__path__.append(sys.argv[1]); from claimbench.cli import main; sys.exit(main(sys.argv[2:]))")
     proc = subprocess.Popen([sys.executable, "-c", code, str(FIXTURES), *SWEEP, *grid, "--workers", "2"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     done = _poll("zz_demo/jax/fast/*/meta.json", timeout=120)
