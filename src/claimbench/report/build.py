@@ -12,7 +12,7 @@ from claimbench.params import ParamsError
 from claimbench.report import page
 from claimbench.report.order import NOT_PASSING, TOTALS, ordered, worst
 
-COLUMNS = ["paper", "claim", "backend", "profile", "status", "measured", "expected", "margin", "seeds_held",
+COLUMNS = ["paper", "claim", "backend", "profile", "variant", "status", "measured", "expected", "margin", "seeds_held",
            "seeds_run", "must_hold", "source", "statement", "why", "note", "message", "wall_s", "device",
            "git_commit", "figure"]
 BROKEN = "BROKEN"  # a run folder that cannot be read: one row per run, not per claim
@@ -28,34 +28,51 @@ def _fmt(x) -> str:
     return f"{x:.4g}" if isinstance(x, float) else str(x)
 
 
-def collect(out_root: Path, profile: str | None = None) -> pd.DataFrame:
+def collect(out_root: Path, profile: str | None = None, variants: bool = False) -> pd.DataFrame:
     """One row per (paper, claim, backend, profile) read from the run folders under out_root/runs.
 
-    A run folder that cannot be read or does not add up gives one row with status BROKEN whose
-    message names the file and the reason; runs of a paper that no longer exists are left out.
+    `variants=True` adds the variant runs under out_root/variants (column `variant` names them; it is ''
+    for canonical runs). A run folder that cannot be read or does not add up gives one row with status
+    BROKEN whose message names the file and the reason; runs of a paper that no longer exists are left out.
     """
+    folders = [(f, None) for f in results_check.find_runs(out_root, profile)]
+    if variants:
+        folders += [(f, f.name) for f in results_check.find_variants(out_root, profile)]
+    return collect_folders(out_root, folders)
+
+
+def collect_folders(out_root: Path, folders: list[tuple[Path, str | None]]) -> pd.DataFrame:
+    """The verdict rows of the given (run folder, variant name or None) pairs, sorted as `collect` sorts."""
     rows = []
-    for folder in results_check.find_runs(out_root, profile):
-        paper, backend, prof = folder.parts[-3:]
-        try:
-            claims = {c.id: c for c in registry.load_paper(paper).claims}
-        except ParamsError:
-            continue  # a paper folder was removed or renamed since this run
-        try:
-            run = results_check.load_run(folder, claims, results.metrics_path(out_root, paper, backend, prof))
-        except results_check.BrokenRun as exc:
-            rows.append({**dict.fromkeys(COLUMNS, ""), "measured": None, "margin": None, "wall_s": None,
-                         "seeds_held": 0, "seeds_run": 0, "must_hold": 0, "paper": paper, "claim": BROKEN_CLAIM,
-                         "backend": backend, "profile": prof, "status": BROKEN, "message": str(exc)})
-            continue
-        rows += [_row(claims[v.claim_id], v, run["meta"], folder) for v in run["verdicts"] if v.claim_id in claims]
+    for folder, variant in folders:
+        rows += _rows(out_root, folder, variant)
     df = pd.DataFrame(rows, columns=COLUMNS)
-    return df.sort_values(["paper", "profile", "claim", "backend"], kind="stable").reset_index(drop=True)
+    return df.sort_values(["paper", "profile", "variant", "claim", "backend"], kind="stable").reset_index(drop=True)
+
+
+def _rows(out_root: Path, folder: Path, variant: str | None) -> list[dict]:
+    """The rows of one run folder (one BROKEN row if it cannot be read back)."""
+    paper, backend, prof = folder.parts[-4:-1] if variant else folder.parts[-3:]
+    try:
+        claims = {c.id: c for c in registry.load_paper(paper).claims}
+    except ParamsError:
+        return []  # a paper folder was removed or renamed since this run
+    metrics = None if variant else results.metrics_path(out_root, paper, backend, prof)
+    try:
+        run = results_check.load_run(folder, claims, metrics, expect=(paper, backend, prof), variant=variant)
+    except results_check.BrokenRun as exc:
+        return [{**dict.fromkeys(COLUMNS, ""), "measured": None, "margin": None, "wall_s": None,
+                 "seeds_held": 0, "seeds_run": 0, "must_hold": 0, "paper": paper, "claim": BROKEN_CLAIM,
+                 "backend": backend, "profile": prof, "variant": variant or "", "status": BROKEN,
+                 "message": str(exc)}]
+    return [_row(claims[v.claim_id], v, run["meta"], folder) for v in run["verdicts"] if v.claim_id in claims]
 
 
 def _row(c, v, meta: dict, folder: Path) -> dict:
     fig = meta.get("figures", {}).get(c.figure or "", "")
+    variant = (meta.get("variant") or {}).get("name", "")
     return {"paper": meta["paper"], "claim": c.name, "backend": meta["backend"], "profile": meta["profile"],
+            "variant": variant,
             "status": v.status.value, "measured": v.measured, "expected": v.expected, "margin": v.margin,
             "seeds_held": v.seeds_held, "seeds_run": v.seeds_run, "must_hold": v.must_hold,
             "source": str(c.source), "statement": c.statement, "why": c.why, "note": c.note,
@@ -79,7 +96,7 @@ def verdict_table(df: pd.DataFrame, emoji: bool = False) -> pd.DataFrame:
     cell = df.apply(lambda r: " ".join(x for x in (mark.get(r.status, ""), r.status, _fmt(r.measured),
                                                    f"({r.seeds_held}/{r.seeds_run})" if r.seeds_run else "")
                                        if x), axis=1)
-    keys = ["paper", "profile", "claim"]
+    keys = _keys(df, ["paper", "profile", "claim"])
     wide = df.assign(cell=cell).pivot_table(index=keys, columns="backend", values="cell", aggfunc="first",
                                             sort=False).reset_index()
     wide.columns.name = None
@@ -88,11 +105,19 @@ def verdict_table(df: pd.DataFrame, emoji: bool = False) -> pd.DataFrame:
     return wide.merge(expected, on=keys, how="left").fillna("")
 
 
+def _keys(df: pd.DataFrame, keys: list[str]) -> list[str]:
+    """Grouping keys, with `variant` after `profile` when the frame holds variant runs."""
+    if (df.variant.fillna("") == "").all():
+        return keys
+    i = keys.index("profile") + 1
+    return [*keys[:i], "variant", *keys[i:]]
+
+
 def counts_table(df: pd.DataFrame) -> pd.DataFrame:
     """PASS/FAIL/ERROR/SKIP/BROKEN counts per paper, backend and profile."""
     if df.empty:
         return pd.DataFrame(columns=["paper", "backend", "profile", *STATUS_ORDER])
-    t = df.groupby(["paper", "backend", "profile"])["status"].value_counts().unstack(fill_value=0)
+    t = df.groupby(_keys(df, ["paper", "backend", "profile"]))["status"].value_counts().unstack(fill_value=0)
     return t.reindex(columns=STATUS_ORDER, fill_value=0).reset_index()
 
 
@@ -116,9 +141,11 @@ def not_passing_lines(df: pd.DataFrame) -> list[str]:
     lines = [f"- {MD_MARK[BROKEN]} **BROKEN** `{r.paper}` [{r.backend}/{r.profile}]: {r.message}"
              for r in df[broken].itertuples()]
     for status in NOT_PASSING:
-        for (paper, profile, claim), g in df[~broken].groupby(["paper", "profile", "claim"], sort=False):
+        for _, g in df[~broken].groupby(_keys(df, ["paper", "profile", "claim"]), sort=False):
             if worst(g.status) != status:
                 continue
+            paper, claim = g.paper.iloc[0], g.claim.iloc[0]
+            profile = g.profile.iloc[0] + (f", variant {g.variant.iloc[0]}" if g.variant.iloc[0] else "")
             per = ", ".join(f"{b} {MD_MARK.get(s, '')} {s}" for b, s in zip(g.backend, g.status, strict=True))
             r = g.iloc[0]
             if status == "FAIL":
@@ -145,22 +172,34 @@ def summary_markdown(df: pd.DataFrame) -> str:
     return "\n".join(parts)
 
 
-def html_page(df: pd.DataFrame, out_root: Path = Path("reports"), profile: str | None = None) -> str:
-    """reports/index.html: overview (totals, not-passing list, status matrix, provenance), then the cards."""
+def html_page(df: pd.DataFrame, out_root: Path = Path("reports"), profile: str | None = None,
+              sweeps: list[dict] = ()) -> str:
+    """reports/index.html: overview (totals, not-passing list, status matrix, provenance), then the cards.
+
+    Variant runs (if the frame holds them) get their own badged cards; `sweeps` are linked at the top.
+    """
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("index.html.j2").render(**page.context(df, Path(out_root), profile))
+    return env.get_template("index.html.j2").render(**page.context(df, Path(out_root), profile),
+                                                    sweeps=list(sweeps))
 
 
-def build(out_root: Path, profile: str | None = None) -> pd.DataFrame:
-    """Write verdicts.csv, summary.md and index.html under out_root; return the verdict frame."""
+def build(out_root: Path, profile: str | None = None, variants: bool = False) -> pd.DataFrame:
+    """Write verdicts.csv, summary.md and index.html under out_root; return the verdict frame.
+
+    Only canonical runs are shown unless `variants` (then each variant row names its variant).
+    """
+    from claimbench.sweep.page import list_sweeps
+
     out_root = Path(out_root)
-    df = collect(out_root, profile)
+    df = collect(out_root, profile, variants)
     # the committed table holds what a verdict is, not when/where it ran (that is in each run's meta.json)
     stable = df.drop(columns=["figure", "wall_s", "git_commit", "device"])
+    if not variants:
+        stable = stable.drop(columns=["variant"])
     results.write_text(out_root / "verdicts.csv", stable.to_csv(index=False))
     results.write_text(out_root / "summary.md", summary_markdown(df))
-    results.write_text(out_root / "index.html", html_page(df, out_root, profile))
+    results.write_text(out_root / "index.html", html_page(df, out_root, profile, list_sweeps(out_root)))
     return df
 
 

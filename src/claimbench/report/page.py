@@ -29,15 +29,21 @@ def fmt(x, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def run_details(out_root: Path, profile: str | None) -> dict[tuple, dict]:
-    """{(paper, backend, profile): {"meta", "per_seed"}} of every run folder that reads (others are BROKEN)."""
+def run_details(out_root: Path, profile: str | None, variants: bool = False) -> dict[tuple, dict]:
+    """{(paper, backend, profile, variant): {"meta", "per_seed"}} of every run folder that reads.
+
+    Folders that do not read are BROKEN rows of the verdict frame; variant is '' for canonical runs.
+    """
     out = {}
-    for folder in results_check.find_runs(out_root, profile):
+    folders = list(results_check.find_runs(out_root, profile))
+    if variants:
+        folders += list(results_check.find_variants(out_root, profile))
+    for folder in folders:
         try:
             meta = json.loads((folder / "meta.json").read_text())
             verdicts = json.loads((folder / "verdicts.json").read_text())
             per_seed = {v["claim_id"].split(".", 1)[1]: v.get("per_seed", []) for v in verdicts}
-            key = (meta["paper"], meta["backend"], meta["profile"])
+            key = (meta["paper"], meta["backend"], meta["profile"], (meta.get("variant") or {}).get("name", ""))
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             continue
         out[key] = {"meta": meta, "per_seed": per_seed, "written": (folder / "verdicts.json").stat().st_mtime}
@@ -47,11 +53,12 @@ def run_details(out_root: Path, profile: str | None) -> dict[tuple, dict]:
 def provenance(details: dict) -> list[dict]:
     """One row per run: commit, date, versions, device, threads, profile, wall time."""
     rows = []
-    for (paper, backend, profile), d in sorted(details.items()):
+    for (paper, backend, profile, variant), d in sorted(details.items()):
         meta = d["meta"]
         date = meta.get("date") or datetime.fromtimestamp(d["written"], timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         pkgs = meta.get("packages") or {}
-        rows.append({"paper": paper, "backend": backend, "profile": profile, "date": date,
+        rows.append({"paper": paper, "backend": backend, "profile": profile + (f" ({variant})" if variant else ""),
+                     "date": date,
                      "commit": str(meta.get("git_commit", ""))[:12] + ("+dirty" if "+dirty" in
                                                                      str(meta.get("git_commit", "")) else ""),
                      "packages": " · ".join(f"{k} {pkgs[k]}" for k in SHOWN_PACKAGES if pkgs.get(k)),
@@ -134,8 +141,9 @@ def make_card(g: pd.DataFrame, claim, details: dict, figs: Figures) -> dict:
     """Everything one claim's card shows, for every backend that ran it."""
     first = g.iloc[0]
     backends = list(g.backend)
-    metas = {r.backend: details.get((r.paper, r.backend, r.profile), {}).get("meta", {}) for r in g.itertuples()}
-    per_seed = {r.backend: list(details.get((r.paper, r.backend, r.profile), {}).get("per_seed", {})
+    metas = {r.backend: details.get((r.paper, r.backend, r.profile, r.variant), {}).get("meta", {})
+             for r in g.itertuples()}
+    per_seed = {r.backend: list(details.get((r.paper, r.backend, r.profile, r.variant), {}).get("per_seed", {})
                                 .get(r.claim, [])) for r in g.itertuples()}
     rows = [{"backend": r.backend, "status": r.status, "measured": fmt(r.measured, 6), "margin": fmt(r.margin, 3),
              "held": r.seeds_held, "run": r.seeds_run, "need": r.must_hold, "message": r.message or "",
@@ -144,8 +152,9 @@ def make_card(g: pd.DataFrame, claim, details: dict, figs: Figures) -> dict:
                 "why_not": _no_figure_reason(claim, r, metas[r.backend])} for r in g.itertuples()]
     kind, _, where = str(first.source).partition(": ")
     status = worst(g.status)
+    anchor = f"{first.paper}-{first.profile}-{first.claim}" + (f"-{first.variant}" if first.variant else "")
     return {"paper": first.paper, "profile": first.profile, "claim": first.claim, "status": status,
-            "anchor": f"{first.paper}-{first.profile}-{first.claim}", "statement": first.statement,
+            "variant": first.variant, "anchor": anchor, "statement": first.statement,
             "source_kind": kind, "source_where": where, "expected": first.expected, "why": first.why,
             "note": first.note or "", "rows": rows, "backends": backends,
             "statuses": " ".join(f"{b}:{s}" for b, s in zip(g.backend, g.status, strict=True)),
@@ -177,11 +186,13 @@ def context(df: pd.DataFrame, out_root: Path, profile: str | None) -> dict:
     """The template's whole input."""
     df = ordered(df)
     claims = _claims(df.paper.unique())
-    details = run_details(out_root, profile)
+    variants = bool((df.variant.fillna("") != "").any())
+    details = run_details(out_root, profile, variants)
     figs = Figures()
     keyed = df[df.status != "BROKEN"]  # BROKEN: a run folder that cannot be read, one row per run
     cards = [make_card(g, claims.get((paper, claim)), details, figs)
-             for (paper, profile_, claim), g in keyed.groupby(["paper", "profile", "claim"], sort=False)]
+             for _, g in keyed.groupby(["paper", "profile", "variant", "claim"], sort=False)
+             for paper, claim in [(g.paper.iloc[0], g.claim.iloc[0])]]
     broken = df[df.status == "BROKEN"]
     not_passing = sorted((c for c in cards if c["status"] in NOT_PASSING),
                          key=lambda c: NOT_PASSING.index(c["status"]))
@@ -196,7 +207,7 @@ def context(df: pd.DataFrame, out_root: Path, profile: str | None) -> dict:
     return {"sections": sections, "not_passing": not_passing, "broken": broken.to_dict("records"),
             "totals": totals, "n_claims": len(cards), "backends": list(dict.fromkeys(df.backend)),
             "papers": list(dict.fromkeys(df.paper)), "provenance": provenance(details),
-            "figure_defs": figs.defs, "symbol": SYMBOL, "profiles": sorted(set(df.profile))}
+            "figure_defs": figs.defs, "symbol": SYMBOL, "profiles": sorted(set(df.profile)), "variants": variants}
 
 
 def _info(paper: str):
