@@ -1,6 +1,7 @@
 """Figures in the papers' style: sharpness vs step with the 2/η line (Cohen et al. 2021, Fig. 1),
-loss vs step, last-hidden-layer soft ranks at init and end per method (Terjék 2025), and the
-O(η⁴) remainder of the Taylor expansion (C1)."""
+loss vs step, last-hidden-layer soft ranks at init and end per method (Terjék 2025), the O(η⁴)
+remainder of the Taylor expansion (C1), and the raw sharpness against 1/ξ_L (why the raw sharpness
+crosses 2/η when 1/ξ_L does; both reconstructions of ξ)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -49,37 +50,60 @@ def _loss(runs, keys, title, name, outdir):
     return save_figure(fig, outdir, name)
 
 
+# the two reconstructions of ξ: (key prefix, panel title); labels follow the default profile values
+SCALINGS = (("", "ξ = fb_normalized (primary)"), ("cmp_", "ξ = layer_normalized (stand-in)"))
+
+
 def _sharpness_beyond(runs, outdir):
-    fig, axes = new_figure(width=5.0)
-    ax = axes[0, 0]
-    series = (("proposed_sharpness", "proposed (r, ξ): raw λ_max", "-"),
-              ("proposed_sharpness_precond", "proposed: λ_max(S½HS½)", ":"),
-              ("plain_stable_sharpness", "plain GD, stable η", "--"))
-    colors = sns.color_palette(n_colors=len(series))
-    for (key, label, ls), c in zip(series, colors, strict=True):
-        for i, (_, r) in enumerate(runs):
-            if len(r[key]):
-                ax.plot(r["proposed_eig_steps"] if key != "plain_stable_sharpness" else r["plain_stable_eig_steps"],
-                        r[key], color=c, ls=ls, marker=".", label=label if i == 0 else None)
-    _edge(ax, float(runs[0][1]["lr"]), "2/η (proposed η)")
-    ax.set(xlabel="step", ylabel="sharpness", yscale="log", title="Beyond the edge: sharpness")
-    ax.legend(fontsize=7)
+    fig, axes = new_figure(ncols=2, width=4.6)
+    for ax, (pre, title) in zip(axes[0], SCALINGS, strict=True):
+        series = ((pre + "proposed_sharpness", pre + "proposed_eig_steps", "proposed: raw λ_max", "-"),
+                  (pre + "proposed_sharpness_precond", pre + "proposed_eig_steps", "proposed: λ_max(S½HS½)", ":"),
+                  ("plain_stable_sharpness", "plain_stable_eig_steps", "plain GD, stable η", "--"))
+        for (key, steps, label, ls), c in zip(series, sns.color_palette(n_colors=len(series)), strict=True):
+            for i, (_, r) in enumerate(runs):
+                if key in r and len(r[key]):
+                    ax.plot(r[steps][:len(r[key])], r[key], color=c, ls=ls, marker=".",
+                            label=label if i == 0 else None)
+        _edge(ax, float(runs[0][1]["lr"]), "2/η (proposed η)")
+        ax.set(xlabel="step", ylabel="sharpness", yscale="log", title=title)
+        ax.legend(fontsize=7)
     return save_figure(fig, outdir, "sharpness_beyond_eos")
 
 
+def _sharpness_mechanism(runs, outdir):
+    """raw λ_max/(2/η) against 1/ξ_L per scaling: the last layer's scaled step sits at its edge."""
+    fig, axes = new_figure(width=5.0)
+    ax = axes[0, 0]
+    for (pre, title), c in zip(SCALINGS, sns.color_palette(n_colors=len(SCALINGS)), strict=True):
+        for i, (_, r) in enumerate(runs):
+            xi, lam, steps = r[pre + "proposed_xi"], r[pre + "proposed_sharpness"], r[pre + "proposed_eig_steps"]
+            if not len(xi):
+                continue
+            n, eos = len(xi), 2.0 / float(r["lr"])
+            ax.plot(steps[:n], lam[:n] / eos, color=c, marker=".", label=f"{title}: λ_max/(2/η)" if i == 0 else None)
+            ax.plot(steps[:n], 1.0 / xi[:, -1], color=c, ls="--", label=f"{title}: 1/ξ_L" if i == 0 else None)
+    ax.axhline(1.0, color="k", lw=1)
+    ax.set(xlabel="step", ylabel="ratio", yscale="log", title="Raw sharpness over 2/η tracks 1/ξ_L")
+    ax.legend(fontsize=6)
+    return save_figure(fig, outdir, "sharpness_mechanism")
+
+
 def _soft_rank(runs, outdir):
-    fig, axes = new_figure(ncols=2, width=4.8)
-    rows = [("init (r net)", "srank_init", "pr_init"), ("end: proposed", "srank_end_proposed", "pr_end_proposed"),
-            ("end: plain GD", "srank_end_plain", "pr_end_plain"),
+    fig, axes = new_figure(ncols=2, width=5.2)
+    rows = [("init (r net)", "srank_init", "pr_init"), ("end: plain GD", "srank_end_plain", "pr_end_plain"),
+            ("end: fb", "srank_end_proposed", "pr_end_proposed"),
+            ("end: stand-in", "cmp_srank_end_proposed", "cmp_pr_end_proposed"),
             ("init (r = compare_r)", "srank_init_compare_r", "pr_init_compare_r"),
-            ("end: ξ, r = compare_r", "srank_end_compare_r", "pr_end_compare_r")]
+            ("end: fb, r = compare_r", "srank_end_compare_r", "pr_end_compare_r"),
+            ("end: stand-in, compare_r", "cmp_srank_end_compare_r", "cmp_pr_end_compare_r")]
     rows = [row for row in rows if all(row[1] in r for _, r in runs)]
     for ax, (col, title) in zip(axes[0], ((1, "stable rank"), (2, "participation ratio")), strict=True):
         vals = np.array([[r[row[col]] for _, r in runs] for row in rows])
         ax.bar(range(len(rows)), vals.mean(1), color=sns.color_palette(n_colors=len(rows)), alpha=0.7)
         for j in range(len(rows)):
             ax.scatter(np.full(vals.shape[1], j), vals[j], color="k", s=10, zorder=3)
-        ax.set_xticks(range(len(rows)), [r[0] for r in rows], rotation=20, fontsize=8)
+        ax.set_xticks(range(len(rows)), [r[0] for r in rows], rotation=30, ha="right", fontsize=7)
         ax.set(title=f"last hidden layer: {title}")
     return save_figure(fig, outdir, "soft_rank")
 
@@ -112,9 +136,10 @@ def draw(results: dict, outdir: Path) -> dict[str, str]:
     beyond = _ok(results.get("beyond_eos"))
     if beyond:
         out["sharpness_beyond_eos"] = _sharpness_beyond(beyond, outdir)
-        keys = [("proposed_loss", "proposed (r, ξ), η"), ("plain_stable_loss", "plain GD, stable η"),
-                ("compare_r_loss", "ξ, r = compare_r, η"),
-                ("plain_same_lr_loss", "plain GD, same η")]
+        out["sharpness_mechanism"] = _sharpness_mechanism(beyond, outdir)
+        keys = [("proposed_loss", "proposed, ξ fb"), ("cmp_proposed_loss", "proposed, ξ stand-in"),
+                ("plain_stable_loss", "plain GD, stable η"), ("compare_r_loss", "ξ fb, r = compare_r"),
+                ("cmp_compare_r_loss", "ξ stand-in, r = compare_r"), ("plain_same_lr_loss", "plain GD, same η")]
         out["loss_beyond_eos"] = _loss(beyond, keys, "Beyond the edge: loss", "loss_beyond_eos", outdir)
         out["soft_rank"] = _soft_rank(beyond, outdir)
     taylor = _ok(results.get("taylor"))
