@@ -5,6 +5,8 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the course extra (otter-grader) is what the tests need on top of dev
+COURSE_STAMP := $(VENV)/.installed-course
 # 2 cores: one BLAS/OpenMP thread per process avoids oversubscription (10-20x slowdowns seen).
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
@@ -17,7 +19,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: venv reproduce test bench report check lint clean
 
-venv: $(STAMP)
+venv: $(STAMP) $(COURSE_STAMP)
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "error: $(PY) not found (claimbench needs Python 3.11)"; exit 2; }
@@ -26,11 +28,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(COURSE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,course]'
+	touch $(COURSE_STAMP)
+
 reproduce: $(STAMP)
 	$(BIN)/dvc repro
 	$(BIN)/claimbench summary
 
-test: $(STAMP)
+test: $(COURSE_STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -46,4 +52,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check src papers tests benchmarks
 
 clean:
-	rm -rf reports/runs reports/index.html reports/figures .pytest_cache
+	rm -rf reports/runs reports/index.html reports/figures .pytest_cache dist/assignments

@@ -7,6 +7,7 @@
     claimbench summary [--profile P|all]   # print the verdict table and where the report is
     claimbench check [--profile P|all]     # exit 1 if any claim is FAIL or ERROR
     claimbench new SLUG --title T --arxiv ID [--authors A] [--root .]   # scaffold papers/SLUG
+    claimbench assignment build|grade PAPER ...   # course assignments (claimbench.course.cli)
     (P defaults to suite.profile in params.yaml, the profile `dvc repro` runs)
 
 Exit codes: 0 ok; 1 `check` found FAIL, ERROR or BROKEN; 2 bad input, or the run folder is busy with
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from claimbench import registry
 from claimbench.claims import PROFILES
+from claimbench.course import cli as course_cli
 from claimbench.devices import DEVICES
 from claimbench.params import ParamsError, describe, parse_set, show, show_path, suite_profile
 
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override one param of the profile (PAPER.KEY=VALUE when running several papers)")
     run.add_argument("--threads", default=None, help="BLAS/torch threads (default: $CLAIMBENCH_THREADS or 1)")
+    course_cli.add_parser(sub, _Parser)
     for name, text in (("report", "build reports/index.html, summary.md, verdicts.csv"),
                        ("summary", "print the verdict table"), ("check", "exit 1 if any claim FAILs or ERRORs")):
         sp = sub.add_parser(name, help=text)
@@ -248,7 +251,7 @@ def cmd_new(args) -> int:
 
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "summary": cmd_summary, "check": cmd_check,
-            "new": cmd_new}
+            "new": cmd_new, "assignment": course_cli.main}
 
 
 def _say(prefix: str, message: object) -> None:
