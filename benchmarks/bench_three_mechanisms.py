@@ -1,12 +1,12 @@
-"""Closed form vs gradient-descent simulation of the linear model, and the MLP's SGD step, per backend
+"""Closed form vs gradient-descent simulation of the linear model, and the C7 kernels, per backend
 (Xu & Ziyin, arXiv 2401.07085v3).
 
 Linear model: one small-init run (sigma = 0.3/√d, a = 1, eta_w/eta_u = 0.5) to t = 10/K∞, recorded on a
 100-point grid. The closed form (`measures.compute_exact_on_grid`) is exact to ~1e-12 on any grid; GD
 (`ops.simulate_gd`) takes h·K_max = HK steps (1,000 here, error ~1e-3 of |a|; the claims use 1e-3·h for
 ~1e-4). extra_info holds each method's measured error and, for GD, its time over the closed form's
-(`simulation_over_closed_form`). MLP (C7): STEPS SGD steps (`ops.mlp_train`) of the fast profile's
-64-256-256-10 float32 network on digits, minibatch 128.
+(`simulation_over_closed_form`). C7's kernels (two-layer GD steps, MLP SGD blocks, the NTK power
+iteration) are timed per backend through `make_ops`; compare torch with jax on the same kernel.
 """
 from __future__ import annotations
 
@@ -16,12 +16,10 @@ import pytest
 from claimbench.bench import record_ratio
 from claimbench.seeding import make_rng
 from papers.three_mechanisms import data, measures
-from papers.three_mechanisms.config import Params
 
 pytestmark = pytest.mark.benchmark(group="three_mechanisms")
 HK = 1e-2
 RECORDS = 100
-STEPS = 20  # MLP SGD steps per round
 # integrating 1,000 GD steps can never be cheaper than evaluating the closed form on 100 points
 SIM_OVER_CLOSED = (1.0, 1e6)
 
@@ -60,23 +58,55 @@ def test_gd_simulation(benchmark, kit, backend, width):
                  ("closed_form", lambda: measures.compute_exact_on_grid(batch)), bounds=SIM_OVER_CLOSED, repeat=3)
 
 
+# ---- C7 kernels: two-layer GD steps (Fig. 1), MLP SGD blocks and the NTK power iteration (Figs. 2, 3) ----
+
+TL_WIDTH, TL_STEPS = 1024, 200
+
+
+@pytest.mark.parametrize("act", ["linear", "sigmoid"])
 @pytest.mark.parametrize("backend", ["torch", "jax"])
-def test_mlp_sgd_steps(benchmark, kit, backend):
-    p, ops = kit.fast(Params, "three_mechanisms"), kit.ops("three_mechanisms", backend)
-    digits = data.make_data(p.mlp_probes)
-    inputs = ops.mlp_inputs(digits)
-    idx = data.batch_schedule(0, STEPS, len(digits["x_train"]), p.mlp_batch, "bench")
-    state = {"theta": ops.mlp_params(data.init_weights(0, p.mlp_width, 1.0, "bench"))}
+def test_twolayer_gd_steps(benchmark, kit, backend, act):
+    """TL_STEPS GD steps of the two Fig. 1 cases (stop = 0: no run freezes early), every step recorded."""
+    from papers.three_mechanisms import data_c7
+    from papers.three_mechanisms.config import Params
 
-    def steps():  # lr 1e-3 keeps the weights finite over every round
-        state["theta"] = ops.mlp_train(state["theta"], inputs, idx, 1e-3, "bench")
-        if backend == "jax":  # jax returns before the work is done (async dispatch)
-            import jax
+    ops = kit.ops("three_mechanisms", backend)
+    params = Params(tl_width=TL_WIDTH)
+    z = data_c7.make_grid(params.tl_points)
+    init = data_c7.init_twolayer(params, 0, act, z)
+    run = lambda: ops.twolayer_gd(init["u0"], init["w0"], z, init["y"], act, 0.1, 0.0, TL_STEPS, 1)  # noqa: E731
+    out = benchmark.pedantic(run, rounds=3, iterations=1, warmup_rounds=1)
+    benchmark.extra_info.update(backend=backend, device=kit.device, act=act, width=TL_WIDTH, runs=2,
+                                steps=int(out["steps"].max()))
 
-            jax.block_until_ready(state["theta"])
 
-    benchmark.pedantic(steps, rounds=5, iterations=1, warmup_rounds=1)
-    benchmark.extra_info.update(backend=backend, device=kit.device, dtype="float32", width=p.mlp_width,
-                                batch=p.mlp_batch, steps_per_round=STEPS)
-    if benchmark.stats:
-        benchmark.extra_info["ms_per_step"] = 1e3 * benchmark.stats.stats.median / STEPS
+MLP_SIZES = {"two_layer": (64, 128, 10), "four_layer": (64, 128, 128, 128, 10)}
+
+
+def _mlp(kit, backend: str, net: str):
+    from papers.three_mechanisms import data_c7
+
+    ops = kit.ops("three_mechanisms", backend)
+    digits = data_c7.make_data(64)
+    return ops, ops.mlp_inputs(digits), ops.mlp_params(data_c7.init_weights(0, MLP_SIZES[net], 1.0, "bench")), \
+        data_c7.batch_schedule(0, 10, len(digits["x_train"]), 128, "bench"), data_c7.power_start(0, 64, "bench")
+
+
+@pytest.mark.parametrize("net", list(MLP_SIZES))
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_mlp_sgd_block(benchmark, kit, backend, net):
+    """One block of 10 SGD steps (batch 128) of a C7b/C7c MLP on digits."""
+    ops, inputs, theta, idx, _ = _mlp(kit, backend, net)
+    benchmark.pedantic(lambda: ops.mlp_state(ops.mlp_sgd(theta, inputs, idx, 1e-3), inputs), rounds=5,
+                       iterations=1, warmup_rounds=1)
+    benchmark.extra_info.update(backend=backend, device=kit.device, net=net, steps=10, batch=128)
+
+
+@pytest.mark.parametrize("net", list(MLP_SIZES))
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_mlp_power_iteration(benchmark, kit, backend, net):
+    """Four warm-started power iterations for λ_max of the probe NTK (64 probes × 10 outputs)."""
+    ops, inputs, theta, _, v = _mlp(kit, backend, net)
+    lam, _ = benchmark.pedantic(lambda: ops.mlp_top_eig(theta, inputs, v, 4), rounds=5, iterations=1,
+                                warmup_rounds=1)
+    benchmark.extra_info.update(backend=backend, device=kit.device, net=net, iters=4, probes=64, lam=lam)

@@ -40,7 +40,10 @@ def test_baseline_head_passes_as_committed_and_fails_when_a_pass_turns_fail(comm
     assert cli("check", "--baseline", "HEAD") == 0  # ... the baseline gate does not: nothing changed
     out = capsys.readouterr().out
     assert "8 claim verdicts compared with HEAD:reports/verdicts.csv: 0 changed, 0 fail the gate" in out
-    assert cli("run", "zz_demo", "--set", "lr=100") == 0  # x = u·lr > 1: zz_demo.good fails on torch
+    # edit the profile as `dvc exp run -S` does (a --set run is a variant, in its own folder)
+    params = Path("params.yaml")
+    params.write_text(params.read_text().replace("fast: {width: 5}", "fast: {width: 5, lr: 100}"))
+    assert cli("run", "zz_demo") == 0  # x = u·lr > 1: zz_demo.good fails on torch
     capsys.readouterr()
     assert cli("check", "--baseline", "HEAD") == 1
     out = capsys.readouterr().out
@@ -85,6 +88,7 @@ def test_what_fails_the_gate_and_what_is_only_listed():
     (["check", "--baseline", "no-such-rev"], "--baseline 'no-such-rev': not a file and not a git revision"),
     (["check", "--baseline", "params.yaml"], "--baseline params.yaml: not a verdicts.csv (no column"),
     (["check", "--baseline", "HEAD", "--margin-drop", "2"], "--margin-drop '2': expected a fraction in [0, 1]"),
+    (["check", "--baseline", "HEAD", "--variants"], "--baseline compares the canonical runs: use it without"),
 ])
 def test_bad_baseline_is_one_line_exit_2(committed_demo, capsys, argv, needle):
     capsys.readouterr()
