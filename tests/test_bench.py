@@ -107,6 +107,22 @@ def test_compare_catches_a_30_percent_slowdown_and_names_it(tmp_path, monkeypatc
     assert "bench_toy.py::test_work" in page and "slower" in page
 
 
+COUNT_IMAGES = ('<script>window.addEventListener("load", function () { document.body.setAttribute('
+                '"data-images-shown", [].filter.call(document.images, function (i) {'
+                ' return i.complete && i.naturalWidth > 0; }).length); });</script>')
+
+
+def _chromium_dom(page: Path) -> str | None:
+    """The DOM headless Chromium renders for `page` after load (None without Debian's chromium)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        return None
+    probe = page.resolve().with_name("probe.html")
+    probe.write_text(page.read_text().replace("</body>", COUNT_IMAGES + "</body>"))
+    return subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", probe.as_uri()],
+                          capture_output=True, text=True, timeout=120).stdout
+
+
 @pytest.mark.slow
 def test_bench_twice_then_history_shows_two_runs_and_the_page_has_them(tmp_path, monkeypatch, capsys):
     repo = bench_scratch.make_repo(tmp_path / "repo")
@@ -126,6 +142,9 @@ def test_bench_twice_then_history_shows_two_runs_and_the_page_has_them(tmp_path,
     assert data["benchmarks"][0]["options"]["timer"] == "process_time"
     page = Path("out/performance.html").read_text()
     assert page.count("data:image/png;base64,") == 1 and "http" not in page.replace("http-equiv", "")
+    dom = _chromium_dom(Path("out/performance.html"))
+    if dom is not None:  # the page as a browser shows it, offline: the history plot decodes
+        assert 'data-images-shown="1"' in dom and "(2 runs," in dom
     saved[1].write_text("{")  # a broken history file is named, the other run still shows
     assert main(["--out", "out", "bench", "history"]) == 1
     out = capsys.readouterr().out
