@@ -1,5 +1,6 @@
 """Figures in the style of Takakura & Suzuki (2024): Fig. 1 (alignment, df vs noise), Fig. 2 (label noise),
-plus the objective against steps for several particle counts and the network vs kernel baselines."""
+plus the objective against steps (per noise level; per particle count in full) and the network vs fixed
+kernels (Sec. 4)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,7 +56,25 @@ def draw_fig2(runs, outdir: Path) -> str:
 
 
 def draw_objective(runs, outdir: Path) -> str:
-    """G_data + G_reg against steps for each particle count N (C1)."""
+    """G_data + G_reg against steps for each intrinsic noise level (C1; Thm 3.7)."""
+    fig, axes = new_figure(width=5.0)
+    ax = axes[0][0]
+    levels = runs[0]["noise_levels"]
+    colors = sns.color_palette("viridis", len(levels))
+    steps = np.arange(runs[0]["objective_path"].shape[1])
+    for i, sigma in enumerate(levels):
+        _band(ax, steps, [r["objective_path"][i] for r in runs], f"σ = {sigma:g}", colors[i])
+    ax.axvline(steps[-1] / 2, color="grey", linestyle=":", linewidth=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("step t")
+    ax.set_ylabel("G_data + G_reg (no entropy)")
+    ax.legend(fontsize=8)
+    ax.set_title(f"MFLD objective ({len(runs)} seeds)")
+    return save_figure(fig, outdir, "objective_vs_steps")
+
+
+def draw_particles(runs, outdir: Path) -> str:
+    """G_data + G_reg against steps for each particle count N (C1, particle discretisation)."""
     fig, axes = new_figure(width=5.0)
     ax = axes[0][0]
     counts = runs[0]["particle_counts"]
@@ -67,29 +86,35 @@ def draw_objective(runs, outdir: Path) -> str:
     ax.set_xlabel("step t")
     ax.set_ylabel("G_data + G_reg (no entropy)")
     ax.legend(fontsize=8)
-    ax.set_title(f"MFLD objective ({len(runs)} seeds)")
-    return save_figure(fig, outdir, "objective_vs_steps")
+    ax.set_title(f"MFLD objective per particle count ({len(runs)} seeds)")
+    return save_figure(fig, outdir, "particle_gap")
+
+
+def _kernel_rows(results: dict) -> list[tuple[str, str, float]]:
+    """(setting, method, test MSE) rows: Gaussian d (noise_levels, sigma = 0) and the cube (Thm 4.5)."""
+    groups = [("noise_levels", "_d", "Gaussian x, d = {d}"), ("cube", "", "cube {{±1}}^{d}")]
+    methods = [("nn_test_mse", "network"), ("init_kernel_test_mse", "KRR, initial kernel"),
+               ("rbf_test_mse", "KRR, tuned RBF"), ("kernel_floor", "fixed-kernel floor"),
+               ("null_test_mse", "predict 0")]
+    rows = []
+    for exp, suffix, label in groups:
+        for r in _ok(results.get(exp)):
+            setting = label.format(d=int(r.get("input_dim" + suffix, 0)))
+            rows += [(setting, name, float(r[key + suffix])) for key, name in methods if key + suffix in r]
+    return rows
 
 
 def draw_kernels(results: dict, outdir: Path) -> str | None:
-    """Test MSE of the network and of tuned kernel baselines (C3), at the paper's d and at C3's larger d."""
-    groups = [("noise_levels", "_d", "vs initial kernel (C3a)"), ("baselines", "", "vs RBF (C3b)")]
-    methods = [("nn_test_mse", "network"), ("init_kernel_test_mse", "KRR, initial kernel"),
-               ("rbf_test_mse", "KRR, tuned RBF"), ("null_test_mse", "predict 0")]
-    rows = []
-    for exp, suffix, claim in groups:
-        for r in _ok(results.get(exp)):
-            if f"nn_test_mse{suffix}" in r:
-                label = f"d = {int(r['input_dim' + suffix])}, {claim}"
-                rows += [(label, name, float(r[key + suffix])) for key, name in methods]
+    """Test MSE of the network and of fixed kernels (C3), with the cube's fixed-kernel floor."""
+    rows = _kernel_rows(results)
     if not rows:
         return None
     df = pd.DataFrame(rows, columns=["setting", "method", "test MSE"])
-    fig, axes = new_figure(width=6.0)
+    fig, axes = new_figure(width=6.5)
     ax = axes[0][0]
     sns.barplot(df, x="setting", y="test MSE", hue="method", errorbar="sd", ax=ax)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title("Network vs tuned fixed kernels (f* = x1 x2, mean ± std over seeds)")
+    ax.set_title("Network vs fixed kernels (f* = x1 x2, mean ± std over seeds)")
     return save_figure(fig, outdir, "test_error_vs_kernels")
 
 
@@ -97,7 +122,7 @@ def draw(results: dict[str, list[dict | None]], outdir: Path) -> dict[str, str]:
     """Draw every figure whose experiment has at least one finished seed; {figure name: png file}."""
     out = {}
     drawers = [("noise_levels", "fig1_alignment_df", draw_fig1), ("label_noise", "fig2_label_noise", draw_fig2),
-               ("particles", "objective_vs_steps", draw_objective)]
+               ("noise_levels", "objective_vs_steps", draw_objective), ("particles", "particle_gap", draw_particles)]
     for exp, name, fn in drawers:
         runs = _ok(results.get(exp))
         if runs:
