@@ -2,7 +2,8 @@
 
 Each outer step solves the second layer exactly (the two-timescale limit, Sec. 2.1) by a float64 Cholesky
 of the smaller of the two Gram matrices (`second_layer`) and moves the particles by the noisy gradient
-step of Sec. 2.3:  W <- W - eta grad_w dG/dmu(w_i) + sqrt(2 lambda eta) zeta_i.
+step of Sec. 2.3:  W <- W - eta grad_w dG/dmu(w_i) + sqrt(2 lambda eta) zeta_i. The drift's sum over
+samples is grouped as (1 - Phi^2)^T (alpha * X): few passes over n x N without a fusing compiler.
 Initial particles and all noise come from numpy (data.py), so jax_impl follows the same trajectory.
 """
 from __future__ import annotations
