@@ -17,7 +17,7 @@ export MPLBACKEND := Agg
 # dvc stages call `claimbench`: put the venv first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: venv reproduce test bench report check lint clean
+.PHONY: venv reproduce test bench report check lint clean frontier
 
 venv: $(STAMP) $(COURSE_STAMP)
 
@@ -44,6 +44,11 @@ bench: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/claimbench report
+
+# every named sweep of params.yaml (`sweeps:` under each paper) on a local Dask cluster, one worker per core;
+# points already computed with the same params and code are reused
+frontier: $(STAMP)
+	$(BIN)/claimbench sweep all
 
 check: $(STAMP)
 	$(BIN)/claimbench check

@@ -11,6 +11,8 @@ import seaborn as sns
 
 from claimbench.report.theme import new_figure, save_figure
 
+S = "two_timescale_mean_field"
+
 
 def _ok(runs) -> list[dict]:
     return [r for r in (runs or []) if r is not None]
@@ -25,34 +27,60 @@ def _band(ax, x, ys, label, color):
 
 
 def _sweep_panels(runs, level_key, level_name, panels, title):
-    """One panel per (path key, y label); one line per level of the sweep; returns the figure."""
-    fig, axes = new_figure(ncols=len(panels))
+    """One panel per (path key, y label); one line per level of the sweep; returns (figure, axes row)."""
+    fig, axes = new_figure(ncols=len(panels), width=4.4, height=3.0)
     levels, steps = runs[0][level_key], runs[0]["record_steps"]
     colors = sns.color_palette("viridis", len(levels))
     for ax, (key, ylabel) in zip(axes[0], panels, strict=True):
         for i, lev in enumerate(levels):
             _band(ax, steps, [r[key][i] for r in runs], f"{level_name} = {lev:g}", colors[i])
-        ax.set_xlabel("step t")
+        ax.set_xlabel("step $t$")
         ax.set_ylabel(ylabel)
-    axes[0][0].legend(fontsize=8)
     fig.suptitle(f"{title} ({len(runs)} seeds, mean ± std)")
-    return fig
+    return fig, axes[0]
 
 
 def draw_fig1(runs, outdir: Path) -> str:
     """Fig. 1: kernel-target alignment and degrees of freedom over training, per intrinsic noise sigma."""
-    fig = _sweep_panels(runs, "noise_levels", "σ", [("align_f_path", "alignment A(K_t, f*)"),
-                                                    ("df_path", "degrees of freedom df(K_t)")],
-                        "Intrinsic noise")
+    fig, axes = _sweep_panels(runs, "noise_levels", r"$\sigma$", [("align_f_path", r"alignment $A(K_t, f^*)$"),
+                                                                  ("df_path", r"degrees of freedom $df(K_t)$")],
+                              "Intrinsic noise")
+    # C2 reads the first level (sigma = 0): A(K_T) >= 3 A(K_0), drawn at the seeds' mean A(K_0)
+    a0 = float(np.mean([r["align_f_path"][0][0] for r in runs]))
+    end = float(runs[0]["record_steps"][-1])
+    axes[0].mark_claim(S + ".c2_kernel_aligns_with_target", scale=a0, span=(0.9 * end, end),
+                       label=rf"claim: $\sigma = {runs[0]['noise_levels'][0]:g}$ end above")
+    # c2_df_rises: df(K_T) - df(K_0) >= 0 at every sigma; K_0 is shared by the levels (same X and mu_0)
+    df0 = float(np.mean([r["df_path"][0][0] for r in runs]))
+    axes[1].mark_claim(S + ".c2_df_rises_during_training", offset=df0, span=(0.9 * end, end),
+                       label="claim: every end above start")
+    fig.legend(*_merged(axes), loc="outside lower center", ncols=4)
     return save_figure(fig, outdir, "fig1_alignment_df")
 
 
 def draw_fig2(runs, outdir: Path) -> str:
     """Fig. 2: degrees of freedom and test MSE under the label-noise procedure, per scale s."""
-    fig = _sweep_panels(runs, "label_noise_scales", "s", [("df_path", "degrees of freedom df(K_t)"),
-                                                          ("test_mse_path", "test MSE vs f*")],
-                        "Label-noise procedure")
+    fig, axes = _sweep_panels(runs, "label_noise_scales", "$s$", [("df_path", r"degrees of freedom $df(K_t)$"),
+                                                                  ("test_mse_path", r"test MSE vs $f^*$")],
+                              "Label-noise procedure")
+    # C5 against the s = 0 run's end: df_T(s_max) <= df_T(0); best test MSE_T(s) <= 0.95 MSE_T(0)
+    end = float(runs[0]["record_steps"][-1])
+    for ax, key, claim in [(axes[0], "df_path", "c5_label_noise_shrinks_df"),
+                           (axes[1], "test_mse_path", "c5_label_noise_improves_test")]:
+        ref = float(np.mean([r[key][0][-1] for r in runs]))
+        ax.mark_claim(f"{S}.{claim}", scale=ref, span=(0.9 * end, end),
+                      label="claim: end below $s = 0$'s" if key == "df_path" else None)
+    fig.legend(*_merged(axes), loc="outside lower center", ncols=4)
     return save_figure(fig, outdir, "fig2_label_noise")
+
+
+def _merged(axes):
+    """Legend entries of several axes, each label once."""
+    seen = {}
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, h)
+    return list(seen.values()), list(seen)
 
 
 def draw_objective(runs, outdir: Path) -> str:
@@ -63,13 +91,18 @@ def draw_objective(runs, outdir: Path) -> str:
     colors = sns.color_palette("viridis", len(levels))
     steps = np.arange(runs[0]["objective_path"].shape[1])
     for i, sigma in enumerate(levels):
-        _band(ax, steps, [r["objective_path"][i] for r in runs], f"σ = {sigma:g}", colors[i])
-    ax.axvline(steps[-1] / 2, color="grey", linestyle=":", linewidth=1)
+        _band(ax, steps, [r["objective_path"][i] for r in runs], rf"$\sigma = {sigma:g}$", colors[i])
+    # C1 on the sigma = 0 run: (G_0 - G_mid) / (G_0 - G_end) >= 0.9, i.e. G_mid <= G_0 + 0.9 (G_end - G_0);
+    # drawn from the seeds' mean G_0 and G_end over C1's mid-run window [T/2 - T/10, T/2]
+    g = np.mean([r["objective_path"][0] for r in runs], axis=0)
+    w = max(1, len(g) // 10)
+    ax.mark_claim(S + ".c1_objective_converges", offset=g[0], scale=g[-w:].mean() - g[0],
+                  label=rf"claim: $\sigma = {levels[0]:g}$ mid-run below", span=(len(g) // 2 - w, len(g) // 2))
     ax.set_yscale("log")
-    ax.set_xlabel("step t")
-    ax.set_ylabel("G_data + G_reg (no entropy)")
-    ax.legend(fontsize=8)
-    ax.set_title(f"MFLD objective ({len(runs)} seeds)")
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel(r"$G_{data} + G_{reg}$ (no entropy)")
+    ax.set_title(f"MFLD objective ({len(runs)} seeds, mean ± std)")
+    fig.legend(loc="outside lower center", ncols=3)
     return save_figure(fig, outdir, "objective_vs_steps")
 
 
@@ -81,12 +114,12 @@ def draw_particles(runs, outdir: Path) -> str:
     colors = sns.color_palette("mako", len(counts))
     steps = np.arange(runs[0]["objective"].shape[1])
     for i, n in enumerate(counts):
-        _band(ax, steps, [r["objective"][i] for r in runs], f"N = {n}", colors[i])
+        _band(ax, steps, [r["objective"][i] for r in runs], f"$N = {n}$", colors[i])
     ax.set_yscale("log")
-    ax.set_xlabel("step t")
-    ax.set_ylabel("G_data + G_reg (no entropy)")
-    ax.legend(fontsize=8)
-    ax.set_title(f"MFLD objective per particle count ({len(runs)} seeds)")
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel(r"$G_{data} + G_{reg}$ (no entropy)")
+    ax.set_title(f"MFLD objective per particle count ({len(runs)} seeds, mean ± std)")
+    fig.legend(loc="outside lower center", ncols=3)
     return save_figure(fig, outdir, "particle_gap")
 
 
@@ -113,8 +146,8 @@ def draw_kernels(results: dict, outdir: Path) -> str | None:
     fig, axes = new_figure(width=6.5)
     ax = axes[0][0]
     sns.barplot(df, x="setting", y="test MSE", hue="method", errorbar="sd", ax=ax)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title("Network vs fixed kernels (f* = x1 x2, mean ± std over seeds)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(r"Network vs fixed kernels ($f^* = x_1 x_2$, mean ± std over seeds)")
     return save_figure(fig, outdir, "test_error_vs_kernels")
 
 
