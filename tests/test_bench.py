@@ -173,3 +173,14 @@ def test_compare_outside_a_git_repository_is_one_line(tmp_path, monkeypatch, cap
     monkeypatch.chdir(tmp_path)
     assert main(["bench", "compare", "HEAD"]) == 2
     assert "not inside a git repository" in capsys.readouterr().err
+
+
+def test_the_benchmark_session_does_not_inherit_an_enclosing_xdist_worker(monkeypatch):
+    """Under `make test` (pytest-xdist) pytest-benchmark would disable itself in the child session."""
+    from claimbench.bench.suite import bench_env
+
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-n 2")
+    env = bench_env()
+    assert "PYTEST_XDIST_WORKER" not in env and "PYTEST_ADDOPTS" not in env
+    assert env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] == "1" and env["OMP_NUM_THREADS"]

@@ -50,8 +50,13 @@ class BenchError(Exception):
 
 
 def bench_env() -> dict[str, str]:
-    """The environment benchmarks run in: one BLAS/XLA thread unless the caller chose otherwise."""
-    return {**THREAD_DEFAULTS, **os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    """The environment benchmarks run in: one BLAS/XLA thread unless the caller chose otherwise.
+
+    The benchmark session is a pytest session of its own: an enclosing pytest-xdist worker's variables
+    (pytest-benchmark then disables itself) and PYTEST_ADDOPTS are not passed on.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST") and k != "PYTEST_ADDOPTS"}
+    return {**THREAD_DEFAULTS, **env, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 def selection(tree: Path, paths: list[str], keyword: str | None) -> list[str]:
