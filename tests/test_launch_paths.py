@@ -3,8 +3,8 @@
 The fixture paper measures a dot product of 100 000 numbers, which OpenBLAS splits across threads when
 it may use several (its last digits then change). The three launches differ the way users' do:
 `claimbench run` and `python -m claimbench` from a bare shell (no thread variables), and `dvc repro`
-of one stage with the Makefile's variables (which runs the torch and jax runs side by side, --jobs 2). On a one-core machine BLAS never splits the sum, so the
-test then checks less than it can on CI.
+of one stage with the Makefile's variables (which runs the torch and jax runs side by side, --jobs 2).
+On a one-core machine BLAS never splits the sum, so the test then checks less than it can on CI.
 """
 import os
 import shutil
