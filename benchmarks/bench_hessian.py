@@ -47,8 +47,6 @@ def _grad_and_hvp(backend: str, net, data):
         from claimbench.hessian import hvp_torch as h
 
         theta = __import__("torch").cat([q.reshape(-1) for q in net.params])
-        vt = __import__("torch").as_tensor(v)
-        _grad_and_hvp.before = lambda: h.hvp_forward_over_reverse(net._flat_loss, theta, vt, net.x, net.y).numpy()
         return (lambda: h.gradient(net._flat_loss, theta, net.x, net.y).numpy()), (lambda: mv(v))
     import jax.numpy as jnp
 
@@ -73,13 +71,58 @@ def test_hvp_vs_gradient_cost(benchmark, backend, base):
     benchmark.extra_info.update(backend=backend, n_params=net.n_params, base_width=base, n_samples=256,
                                 ms_grad=1e3 * t_grad, ms_hvp=1e3 * t_hvp, hvp_over_grad=ratio)
     if backend == "torch":  # before issue 17: torch.func's jvp of grad
-        before = _grad_and_hvp.before
+        before = _torch_hvp_before(net)
         before()
         t_before = min(timeit.repeat(before, number=5, repeat=5)) / 5
         benchmark.extra_info.update(ms_hvp_jvp_of_grad=1e3 * t_before, hvp_over_grad_before=t_before / t_grad)
-    assert 0.5 < ratio < 20, f"HVP/grad = {ratio:.2f}: a timing this far off is a broken measurement"
     print(f"\n{backend:5s} n_params={net.n_params:7d}  grad {1e3 * t_grad:7.2f} ms  hvp {1e3 * t_hvp:7.2f} ms  "
           f"HVP/grad = {ratio:.2f}")
+    flops = _flops_hvp_over_grad(backend, net)
+    benchmark.extra_info.update(flops_hvp_over_grad=flops)
+    print(f"      FLOPs: HVP/grad = {flops:.2f}")
+    assert 0.5 < ratio < 20, f"HVP/grad = {ratio:.2f}: a timing this far off is a broken measurement"
+    assert flops <= 3.0, f"one HVP costs {flops:.3f} gradients in FLOPs (issue 17: at most 3)"
+
+
+def _torch_hvp_before(net):
+    """One HVP as torch computed it before issue 17: torch.func's jvp of grad (numpy out)."""
+    import torch
+
+    from claimbench.hessian import hvp_torch as h
+
+    theta = torch.cat([q.reshape(-1) for q in net.params])
+    v = torch.as_tensor(np.random.default_rng(0).standard_normal(net.n_params))
+    return lambda: h.hvp_forward_over_reverse(net._flat_loss, theta, v, net.x, net.y).numpy()
+
+
+def _flops_hvp_over_grad(backend: str, net) -> float:
+    """FLOPs of one HVP over one gradient, counted (load-independent): torch's FlopCounterMode
+    (matrix products), XLA's cost analysis of the compiled programs (every operation) for jax."""
+    if backend == "torch":
+        import torch
+        from torch.utils.flop_counter import FlopCounterMode
+
+        from claimbench.hessian import hvp_torch as h
+
+        theta = torch.cat([q.reshape(-1) for q in net.params])
+        counts = []
+        for fn in (lambda: h.gradient(net._flat_loss, theta, net.x, net.y),
+                   lambda: h.hvp(net._flat_loss, theta, torch.ones_like(theta), net.x, net.y)):
+            with FlopCounterMode(display=False) as counter:
+                fn()
+            counts.append(counter.get_total_flops())
+        return counts[1] / counts[0]
+    import jax.numpy as jnp
+
+    from claimbench.hessian import hvp_jax as h
+    from papers.edge_of_stability.jax_impl import _flat_loss
+
+    theta = jnp.concatenate([q.reshape(-1) for q in net.params])
+    loss = _flat_loss("relu", False, tuple(tuple(q.shape) for q in net.params))
+    costs = [h._jit_grad(loss).lower(theta, net.x, net.y).compile().cost_analysis(),
+             h._jit_hvp(loss).lower(theta, theta, net.x, net.y).compile().cost_analysis()]
+    grad_c, hvp_c = (c[0] if isinstance(c, list) else c for c in costs)
+    return hvp_c["flops"] / grad_c["flops"]
 
 
 @pytest.mark.parametrize("base", WIDTHS)

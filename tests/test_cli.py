@@ -62,6 +62,7 @@ def test_check_passes_when_all_claims_pass(demo_paper, capsys, monkeypatch):
     (["check"], "params.yaml: suite.profile is missing"),
     (["run", "zz_demo", "--set", "three_mechanisms.width=99"], "'three_mechanisms' is not among the papers"),
     (["run", "zz_demo", "--threads", "two"], "--threads 'two'"),
+    (["run", "zz_demo", "--backend", "all", "--jobs", "0"], "--jobs '0'"),
 ])
 def test_bad_input_is_one_line_exit_2_nothing_written(demo_paper, capsys, argv, needle):
     assert cli(*argv) == 2

@@ -66,3 +66,4 @@ def test_three_launch_paths_give_identical_measurements(scratch):
     assert data[0] == data[1] == data[2], "measurements differ between launch paths"
     meta = (repo / "reports" / "runs" / "zz_report" / "torch" / "fast" / "meta.json").read_text()
     assert '"threads": 1' in meta
+    assert (repo / "reports" / "runs" / "zz_report" / "jax" / "fast" / "measurements.json").exists()

@@ -193,14 +193,13 @@ def cmd_run(args) -> int:
     from claimbench.report.build import collect_folders, terminal_table
 
     out = _out_dir(args.out)
-    threads, seeds = _threads(args.threads), _seeds(args.seeds)
+    threads, seeds, jobs = _threads(args.threads), _seeds(args.seeds), _count(args.jobs, "--jobs", 64)
     overrides = parse_set(args.overrides)
     backends = registry.BACKENDS if args.backend == "all" else (args.backend,)
     specs = [runner.make_spec(paper, backend, args.profile, params_path=Path(args.params),
                               overrides=_overrides_for(paper, overrides, args.papers),
                               device=args.device, seeds=seeds, threads=threads)
              for paper in dict.fromkeys(args.papers) for backend in backends]
-    jobs = _count(args.jobs, "--jobs", 64)
     if jobs > 1 and len(specs) > 1:  # each child locks its own folder and refuses if it is busy
         from claimbench import jobs as parallel
 
