@@ -4,8 +4,9 @@ Students write `hvp` (claimbench.hessian.hvp_torch) and `top_eigenvalues` (claim
 the paper's `eos_baseline` experiment (Cohen et al. 2021's sharpness at 2/η, the anchor of Terjék 2025)
 runs on the torch backend with their functions wherever the paper's code calls these two. Graded:
 the claims that read the sharpness. Not graded: `baseline_loss_still_falls` (no Hessian involved),
-the Taylor claims (nested jvp, not the HVP) and the beyond-the-edge claims (their update rule is
-still a stand-in, see the paper's README). To re-point after a file move, edit the strings and `experiments`.
+the Taylor claims (nested jvp, not the HVP) and the beyond-the-edge claims (their update rule is our
+reconstruction, two of them, see the paper's README). To re-point after a file move, edit the strings
+and `experiments`.
 """
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ previous measurement's eigenvector as `v0`, so a Lanczos that stops once its Rit
 NOT_GRADED = """
 Not graded: `baseline_loss_still_falls` (the loss does not involve the Hessian), the Taylor-coefficient
 claims (nested jvps, not your HVP) and the beyond-the-edge claims (the paper's exact update could not be
-read; those claims are still being reworked).
+read; they run under two reconstructions of it, see the paper's README).
 """
 
 

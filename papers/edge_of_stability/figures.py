@@ -1,6 +1,7 @@
 """Figures in the papers' style: sharpness vs step with the 2/η line (Cohen et al. 2021, Fig. 1),
-loss vs step, last-hidden-layer soft ranks at init and end per method (Terjék 2025), and the
-O(η⁴) remainder of the Taylor expansion (C1)."""
+loss vs step, last-hidden-layer soft ranks at init and end per method (Terjék 2025), the O(η⁴)
+remainder of the Taylor expansion (C1), and the raw sharpness against 1/ξ_L (why the raw sharpness
+crosses 2/η when 1/ξ_L does; both reconstructions of ξ)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,36 +62,63 @@ def _loss(runs, keys, title, name, outdir, claims=()):
     return save_figure(fig, outdir, name)
 
 
+# the two reconstructions of ξ: (key prefix, panel title); labels follow the default profile values
+SCALINGS = (("", "ξ = fb_normalized (primary)"), ("cmp_", "ξ = layer_normalized (stand-in)"))
+
+
 def _sharpness_beyond(runs, outdir):
-    fig, axes = new_figure(width=5.4, height=3.6)
-    ax = axes[0, 0]
-    series = (("proposed_sharpness", r"proposed $(r, \xi)$: raw $\lambda_{\max}$", "-"),
-              ("proposed_sharpness_precond", r"proposed: $\lambda_{\max}(S^{1/2} H S^{1/2})$", ":"),
-              ("plain_stable_sharpness", r"plain GD, stable $\eta$", "--"))
-    colors = sns.color_palette(n_colors=len(series))
-    for (key, label, ls), c in zip(series, colors, strict=True):
-        for i, (_, r) in enumerate(runs):
-            if len(r[key]):
-                steps = r["proposed_eig_steps"] if key != "plain_stable_sharpness" else r["plain_stable_eig_steps"]
-                # in units of the proposed run's edge: λ · η / 2
-                ax.plot(steps, np.asarray(r[key]) * float(r["lr"]) / 2.0, color=c, ls=ls, marker=".",
-                        label=label if i == 0 else None)
-    _edge(ax, r"edge $2/\eta$ (proposed $\eta$)")
-    ax.mark_claim(_P + "proposed_starts_far_beyond_edge", label="claim: raw max above")
+    fig, axes = new_figure(ncols=2, width=4.4, height=3.6)
     steps = len(runs[0][1]["proposed_loss"]) - 1  # the fraction of training is last step above / steps
-    ax.mark_claim(_P + "proposed_stays_beyond_edge", scale=steps, axis="x", label="claim: raw above the edge until")
-    ax.mark_claim(_P + "preconditioned_sharpness_at_edge", label="claim: preconditioned median in range")
-    ax.set(xlabel="step", ylabel=r"sharpness / $(2/\eta)$", yscale="log", title="Beyond the edge: sharpness")
-    fig.legend(loc="outside lower center", ncols=2)
+    for ax, (pre, title) in zip(axes[0], SCALINGS, strict=True):
+        series = ((pre + "proposed_sharpness", pre + "proposed_eig_steps", r"proposed: raw $\lambda_{\max}$", "-"),
+                  (pre + "proposed_sharpness_precond", pre + "proposed_eig_steps",
+                   r"proposed: $\lambda_{\max}(S^{1/2} H S^{1/2})$", ":"),
+                  ("plain_stable_sharpness", "plain_stable_eig_steps", r"plain GD, stable $\eta$", "--"))
+        for (key, at, label, ls), c in zip(series, sns.color_palette(n_colors=len(series)), strict=True):
+            for i, (_, r) in enumerate(runs):
+                if key in r and len(r[key]):
+                    # in units of the proposed run's edge: λ · η / 2
+                    ax.plot(r[at][:len(r[key])], np.asarray(r[key]) * float(r["lr"]) / 2.0, color=c, ls=ls,
+                            marker=".", label=label if i == 0 and ax is axes[0, 0] else None)
+        _edge(ax, r"edge $2/\eta$ (proposed $\eta$)" if ax is axes[0, 0] else None)
+        sfx = "" if not pre else "_layer_normalized"
+        first = ax is axes[0, 0]
+        ax.mark_claim(_P + "proposed_starts_far_beyond_edge" + sfx, label="claim: raw max above" if first else None)
+        ax.mark_claim(_P + "proposed_stays_beyond_edge" + sfx, scale=steps, axis="x",
+                      label="claim: raw above the edge until" if first else None)
+        ax.mark_claim(_P + "preconditioned_sharpness_at_edge" + sfx,
+                      label="claim: preconditioned median in range" if first else None)
+        ax.set(xlabel="step", ylabel=r"sharpness / $(2/\eta)$", yscale="log", title=title)
+    fig.legend(loc="outside lower center", ncols=3)
     return save_figure(fig, outdir, "sharpness_beyond_eos")
 
 
+def _sharpness_mechanism(runs, outdir):
+    """raw λ_max/(2/η) against 1/ξ_L per scaling: the last layer's scaled step sits at its edge."""
+    fig, axes = new_figure(width=5.0)
+    ax = axes[0, 0]
+    for (pre, title), c in zip(SCALINGS, sns.color_palette(n_colors=len(SCALINGS)), strict=True):
+        for i, (_, r) in enumerate(runs):
+            xi, lam, steps = r[pre + "proposed_xi"], r[pre + "proposed_sharpness"], r[pre + "proposed_eig_steps"]
+            if not len(xi):
+                continue
+            n, eos = len(xi), 2.0 / float(r["lr"])
+            ax.plot(steps[:n], lam[:n] / eos, color=c, marker=".", label=f"{title}: λ_max/(2/η)" if i == 0 else None)
+            ax.plot(steps[:n], 1.0 / xi[:, -1], color=c, ls="--", label=f"{title}: 1/ξ_L" if i == 0 else None)
+    ax.axhline(1.0, color="k", lw=1)
+    ax.set(xlabel="step", ylabel="ratio", yscale="log", title="Raw sharpness over 2/η tracks 1/ξ_L")
+    ax.legend(fontsize=6)
+    return save_figure(fig, outdir, "sharpness_mechanism")
+
+
 def _soft_rank(runs, outdir):
-    fig, axes = new_figure(ncols=2, width=4.4, height=2.9)
-    rows = [("init (r net)", "srank_init", "pr_init"), ("end: proposed", "srank_end_proposed", "pr_end_proposed"),
-            ("end: plain GD", "srank_end_plain", "pr_end_plain"),
+    fig, axes = new_figure(ncols=2, width=4.4, height=3.4)
+    rows = [("init (r net)", "srank_init", "pr_init"), ("end: plain GD", "srank_end_plain", "pr_end_plain"),
+            ("end: fb", "srank_end_proposed", "pr_end_proposed"),
+            ("end: stand-in", "cmp_srank_end_proposed", "cmp_pr_end_proposed"),
             ("init (r = compare_r)", "srank_init_compare_r", "pr_init_compare_r"),
-            (r"end: $\xi$, r = compare_r", "srank_end_compare_r", "pr_end_compare_r")]
+            ("end: fb, r = compare_r", "srank_end_compare_r", "pr_end_compare_r"),
+            ("end: stand-in, compare_r", "cmp_srank_end_compare_r", "cmp_pr_end_compare_r")]
     rows = [row for row in rows if all(row[1] in r for _, r in runs)]
     y = np.arange(len(rows))
     for ax, (col, title) in zip(axes[0], ((1, "stable rank"), (2, "participation ratio")), strict=True):
@@ -132,8 +160,11 @@ def draw(results: dict, outdir: Path) -> dict[str, str]:
     beyond = _ok(results.get("beyond_eos"))
     if beyond:
         out["sharpness_beyond_eos"] = _sharpness_beyond(beyond, outdir)
-        keys = [("proposed_loss", r"proposed $(r, \xi)$, $\eta$"), ("plain_stable_loss", r"plain GD, stable $\eta$"),
-                ("compare_r_loss", r"$\xi$, r = compare_r, $\eta$"), ("plain_same_lr_loss", r"plain GD, same $\eta$")]
+        out["sharpness_mechanism"] = _sharpness_mechanism(beyond, outdir)
+        keys = [("proposed_loss", r"proposed, $\xi$ fb"), ("cmp_proposed_loss", r"proposed, $\xi$ stand-in"),
+                ("plain_stable_loss", r"plain GD, stable $\eta$"), ("compare_r_loss", r"$\xi$ fb, r = compare_r"),
+                ("cmp_compare_r_loss", r"$\xi$ stand-in, r = compare_r"),
+                ("plain_same_lr_loss", r"plain GD, same $\eta$")]
         claims = [("proposed_no_loss_explosion", "claim: proposed max below"),
                   ("proposed_trains", "claim: proposed final below")]
         out["loss_beyond_eos"] = _loss(beyond, keys, "Beyond the edge: loss", "loss_beyond_eos", outdir, claims)
