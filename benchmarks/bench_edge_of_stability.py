@@ -1,7 +1,8 @@
 """Per-step cost of the edge_of_stability training loop and of one sharpness measurement, per backend.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python -m pytest benchmarks/bench_edge_of_stability.py --benchmark-only
-Fast-profile sizes (proposed ReLU MLP 16-32-128-288-4, n = 256, float64, layer-normalised scaling).
+Fast-profile sizes (proposed ReLU MLP 16-32-128-288-4, n = 256, float64), under both reconstructions of ξ
+(fb_normalized also reads ‖X_{k−1}‖_F and ‖∂L/∂h_k‖_F from the same backward pass).
 Each training round is STEPS full-batch steps (one lax.scan in jax, compiled in the warm-up round).
 """
 from __future__ import annotations
@@ -30,14 +31,15 @@ def _setup(backend: str):
     return p, data, net
 
 
+@pytest.mark.parametrize("scaling", ["fb_normalized", "layer_normalized"])
 @pytest.mark.parametrize("backend", ["torch", "jax"])
-def test_training_steps(benchmark, backend):
+def test_training_steps(benchmark, backend, scaling):
     p, data, net = _setup(backend)
     batches = np.tile(np.arange(len(data["x"])), (STEPS, 1))
-    benchmark.pedantic(net.run_steps, args=(batches, p.lr, p.scaling, p.xi_c), rounds=5, iterations=1,
+    benchmark.pedantic(net.run_steps, args=(batches, p.lr, scaling, p.xi_c), rounds=5, iterations=1,
                        warmup_rounds=1)
-    benchmark.extra_info.update(backend=backend, n_params=net.n_params, n_samples=len(data["x"]),
-                                steps_per_round=STEPS)
+    benchmark.extra_info.update(backend=backend, scaling=scaling, n_params=net.n_params,
+                                n_samples=len(data["x"]), steps_per_round=STEPS)
     if benchmark.stats:  # None under --benchmark-disable
         benchmark.extra_info["ms_per_step"] = 1e3 * benchmark.stats.stats.mean / STEPS
 

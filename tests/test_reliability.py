@@ -19,6 +19,12 @@ RUN = ["--params", "params.yaml", "run", "zz_demo", "--backend", "jax"]
 FOLDER = Path("reports/runs/zz_demo/jax/fast")
 
 
+def set_demo_fast(values: str) -> None:
+    """Change the demo's fast profile in params.yaml (a `--set` would make a variant in its own folder)."""
+    text = Path("params.yaml").read_text()
+    Path("params.yaml").write_text(text.replace("fast: {width: 5}", f"fast: {{{values}}}"))
+
+
 def claims():
     from claimbench import registry
 
@@ -61,7 +67,8 @@ def wait(pid, timeout=120):
 
 @FORK_OK
 def test_two_runs_at_once_one_wins_the_other_exits_2(demo_paper):
-    pids = [fork_cli([*RUN, "--set", "delay=0.5"], tag, gate="go") for tag in "ab"]
+    set_demo_fast("width: 5, delay: 0.5")
+    pids = [fork_cli(RUN, tag, gate="go") for tag in "ab"]
     while not all(Path(f"ready-{t}").exists() for t in "ab"):
         time.sleep(0.005)
     Path("go").touch()
@@ -79,7 +86,8 @@ def test_two_runs_at_once_one_wins_the_other_exits_2(demo_paper):
 def test_sigterm_is_handled_like_ctrl_c(demo_paper, capsys):
     assert main(RUN) == 0
     before = (FOLDER / "verdicts.json").read_bytes()
-    pid = fork_cli([*RUN, "--set", "delay=5"], "t")
+    set_demo_fast("width: 5, delay: 5")
+    pid = fork_cli(RUN, "t")
     lock = FOLDER.parent / ".fast.lock"
     t0 = time.time()
     while not lock.exists() and time.time() - t0 < 60:
@@ -148,7 +156,8 @@ def test_disk_full_on_a_real_small_file_system(demo_paper, small_fs, capsys):
     folder = small_fs / "runs/zz_demo/jax/fast"
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     _fill(small_fs, leave=6000)  # a page or so: the run fails part-way through writing
-    _assert_previous_run_kept(small_fs, before, capsys, main(["--out", str(small_fs), *RUN, "--set", "width=4"]))
+    set_demo_fast("width: 4")
+    _assert_previous_run_kept(small_fs, before, capsys, main(["--out", str(small_fs), *RUN]))
 
 
 @pytest.mark.parametrize("target", ["matplotlib.figure.Figure.savefig", "numpy.savez_compressed",
@@ -161,7 +170,8 @@ def test_disk_full_while_writing_any_result_file(demo_paper, capsys, monkeypatch
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(target, full)
-    _assert_previous_run_kept(Path("reports"), before, capsys, main([*RUN, "--set", "width=4"]))
+    set_demo_fast("width: 4")
+    _assert_previous_run_kept(Path("reports"), before, capsys, main(RUN))
 
 
 def test_internal_errors_are_one_line_unless_debugging(demo_paper, capsys, monkeypatch):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from claimbench.params import ParamsError, param
 
-SCALINGS = ("none", "layer_normalized", "paper")
+SCALINGS = ("none", "layer_normalized", "fb_normalized", "paper")
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,14 @@ class Params:
     base_width: int = param(32, lo=1, hi=8192, doc="n in n_k = n * k^r")
     r: float = param(2.0, lo=0.0, hi=4.0, doc="width-pattern exponent (0 constant, 1 linear, 2 quadratic)")
     compare_r: float = param(0.0, lo=0.0, hi=4.0, doc="width exponent of the comparison run (same scaling and eta)")
-    scaling: str = param("layer_normalized", choices=SCALINGS,
-                         doc="depthwise gradient scaling xi_k: none | layer_normalized (c/||G_k||) | paper (slot)")
-    xi_c: float = param(1.0, lo=1e-6, hi=1e6, doc="c in xi_k = c/||G_k||_F (Frobenius norm of each layer's step)")
+    scaling: str = param("fb_normalized", choices=SCALINGS,
+                         doc="depthwise gradient scaling xi_k of the proposed run and of C1: none | layer_normalized "
+                             "(c/||G_k||_F) | fb_normalized (c B/(||X_{k-1}||_F ||Delta_k||_F)) | paper (slot)")
+    compare_scaling: str = param("layer_normalized", choices=SCALINGS,
+                                 doc="scaling of the comparison set of proposed-method claims (ids ending "
+                                     "_layer_normalized; statements assume the default)")
+    xi_c: float = param(1.0, lo=1e-6, hi=1e6, doc="c in xi_k (both reconstructions; layer_normalized: the "
+                                                  "Frobenius norm of each layer's step)")
     lr: float = param(0.2, lo=1e-6, hi=100.0, doc="learning rate eta of the proposed run and the diverging control")
     steps: int = param(400, lo=1, hi=1_000_000, doc="training steps of the proposed run and the stable control")
     batch_size: int = param(0, lo=0, hi=100_000, doc="minibatch size; 0 = full batch (GD)")
@@ -37,7 +42,9 @@ class Params:
     control_steps: int = param(100, lo=1, hi=100_000,
                                doc="steps of the plain-GD control at eta = lr (expected to diverge)")
     # --- sharpness measurement (Cohen et al. 2021: Lanczos every eig_every steps) ---
-    eig_every: int = param(100, lo=1, hi=1_000_000, doc="steps between sharpness measurements")
+    eig_every: int = param(25, lo=1, hi=1_000_000, doc="steps between sharpness measurements of the proposed runs")
+    control_eig_every: int = param(100, lo=1, hi=1_000_000,
+                                   doc="steps between sharpness measurements of the plain-GD control at stable_lr")
     eig_tol: float = param(1e-4, lo=1e-12, hi=1e-1, doc="eigsh relative tolerance")
     eig_set_size: int = param(0, lo=0, hi=100_000, doc="examples for the sharpness (first ones); 0 = all training data")
     log_preconditioned: bool = param(True, doc="also log the sharpness of S^1/2 H S^1/2, S = diag(xi_k)")
@@ -53,7 +60,7 @@ class Params:
     taylor_batch: int = param(256, lo=1, hi=100_000, doc="minibatch size B of the C1 step (first B examples)")
     taylor_checkpoints: tuple[int, ...] = param((0, 20, 100), lo=0, hi=1_000_000,
                                                 doc="training steps (proposed scaling, eta = lr) at which C1 is tested")
-    taylor_eta_fracs: tuple[float, ...] = param((0.1, 0.05, 0.025, 0.0125), lo=1e-9, hi=10.0,
+    taylor_eta_fracs: tuple[float, ...] = param((1.0, 0.5, 0.25, 0.125), lo=1e-9, hi=10.0,
                                                 doc="step sizes of the test as fractions of lr (each half the last)")
 
     def check(self) -> None:
@@ -61,6 +68,7 @@ class Params:
         if self.dataset == "digits" and self.n_train + self.n_probe > 1797:
             raise ParamsError(f"n_train + n_probe ({self.n_train + self.n_probe}) must be at most 1797 (the "
                               "digits images) when dataset is 'digits'")
-        if self.scaling == "paper":
-            raise ParamsError("scaling 'paper' is a slot that is not implemented yet (see the README); "
-                              "choose none or layer_normalized")
+        for key in ("scaling", "compare_scaling"):
+            if getattr(self, key) == "paper":
+                raise ParamsError(f"{key} 'paper' is a slot that is not implemented yet (see the README); "
+                                  "choose none, layer_normalized or fb_normalized")

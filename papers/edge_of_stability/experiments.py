@@ -23,7 +23,7 @@ class Net(Protocol):
 
     def run_steps(self, batches: np.ndarray, lr: float, scaling: str, xi_c: float) -> np.ndarray: ...
     def loss(self, x: np.ndarray, y: np.ndarray) -> float: ...
-    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> np.ndarray: ...
+    def xi_values(self, x: np.ndarray, y: np.ndarray, scaling: str, xi_c: float) -> np.ndarray: ...
     def param_sizes(self) -> list[int]: ...
     def matvec(self, x: np.ndarray, y: np.ndarray): ...
     def features(self, x: np.ndarray) -> np.ndarray: ...
@@ -40,15 +40,19 @@ class Ops(Protocol):
 
 
 # ---------------------------------------------------------------- depthwise gradient scaling
-def xi(norms, scaling: str, c: float):
-    """Per-layer scale ξ_k from the layer gradient norms ‖G_k‖_F (works on numpy, torch and jax arrays).
+def xi(norms, scaling: str, c: float, fb=None):
+    """Per-layer scale ξ_k (works on numpy, torch and jax arrays).
 
-    Update W_k ← W_k − η ξ_k G_k (Terjék 2025, SGD with depthwise gradient scaling).
+    Update W_k ← W_k − η ξ_k G_k (Terjék 2025, SGD with depthwise gradient scaling). `norms`: ‖G_k‖_F
+    per layer; `fb`: ‖X_{k−1}‖_F·‖∂L_B/∂h_k‖_F per layer (only fb_normalized reads it).
     """
     if scaling == "none":
         return norms * 0 + 1.0  # ξ_k = 1: plain SGD
     if scaling == "layer_normalized":
         return c / (norms + 1e-300)  # ξ_k = c/‖G_k‖_F: every layer moves by η·c (our stand-in)
+    if scaling == "fb_normalized":
+        # ξ_k = c B/(‖X_{k−1}‖_F ‖Δ_k‖_F) = c/(‖X_{k−1}‖_F ‖∂L_B/∂h_k‖_F), Δ_k = B ∂L_B/∂h_k (ours)
+        return c / (fb + 1e-300)
     raise NotImplementedError(
         "scaling='paper': the exact ξ_{k,t} of arXiv:2502.13110v2 could not be read (see README); "
         "implement it here once known")
@@ -70,15 +74,18 @@ def train(net: Net, data: dict, p, lr: float, scaling: str, steps: int, eig_ever
     xe, ye = x[:m], y[:m]
     batches = data_mod.batch_schedule(len(x), batch_size, steps, seed, stream)
     chunk = eig_every or min(steps, 10)  # without sharpness logs, check for divergence every 10 steps
-    losses, eig_steps, lam, lam_pre, full, nmv, v0 = [], [], [], [], [], 0, None
+    losses, eig_steps, lam, lam_pre, xis, full, nmv, v0, v0_pre = [], [], [], [], [], [], 0, None, None
     for start in [*range(0, steps, chunk), steps]:
         if eig_every:
             val, v0, n = measures.compute_sharpness(net, xe, ye, p.eig_tol, v0)
             eig_steps.append(start), lam.append(val), full.append(net.loss(x, y))
             nmv += n
             if log_precond and scaling != "none":
-                s = np.sqrt(np.repeat(xi(net.grad_norms(xe, ye), scaling, p.xi_c), net.param_sizes()))
-                lam_pre.append(measures.compute_sharpness(net, xe, ye, p.eig_tol, None, s)[0])
+                xis.append(net.xi_values(xe, ye, scaling, p.xi_c))  # ξ_k at θ_t on the evaluation set
+                s = np.sqrt(np.repeat(xis[-1], net.param_sizes()))
+                val, v0_pre, n = measures.compute_sharpness(net, xe, ye, p.eig_tol, v0_pre, s)
+                lam_pre.append(val)
+                nmv += n
         if start == steps:
             break
         losses.extend(net.run_steps(batches[start:start + min(chunk, steps - start)], lr, scaling, p.xi_c))
@@ -87,7 +94,7 @@ def train(net: Net, data: dict, p, lr: float, scaling: str, steps: int, eig_ever
     losses.append(net.loss(x, y))
     return {"loss": np.asarray(losses, dtype=np.float64), "eig_steps": np.asarray(eig_steps, dtype=np.int64),
             "sharpness": np.asarray(lam), "sharpness_precond": np.asarray(lam_pre), "n_hvp": np.int64(nmv),
-            "full_loss": np.asarray(full, dtype=np.float64)}
+            "full_loss": np.asarray(full, dtype=np.float64), "xi": np.asarray(xis, dtype=np.float64)}
 
 
 # ---------------------------------------------------------------- the experiments
@@ -146,58 +153,33 @@ def eos_baseline(p, seed: int, ops: Ops) -> dict:
 
 
 def beyond_eos(p, seed: int, ops: Ops) -> dict:
-    """C3–C5: proposed (r, ξ) run at η = lr vs plain GD at the same η and at a stable η (same init),
-    and vs the same scaling on the width pattern r = compare_r (constant width for 0)."""
+    """C3–C5: the proposed (r, ξ) run at η = lr under `scaling` and under `compare_scaling` (keys with
+    prefix cmp_), each with its r = compare_r twin, vs plain GD at the same η and at a stable η (same init)."""
     data = data_mod.make_data(p, seed)
     n_in, n_out = data["x"].shape[1], data["y"].shape[1]
     widths = data_mod.proposed_widths(n_in, n_out, p.depth, p.base_width, p.r)
     widths_cmp = data_mod.proposed_widths(n_in, n_out, p.depth, p.base_width, p.compare_r)
     w0 = data_mod.init_weights(widths, seed, "proposed", 2.0)
+    w_cmp = data_mod.init_weights(widths_cmp, seed, "compare-r", 2.0)
+    plan = [("proposed", w0, p.lr, p.scaling, p.steps, p.eig_every),
+            ("plain_same_lr", w0, p.lr, "none", p.control_steps, 0),
+            ("plain_stable", w0, p.stable_lr, "none", p.steps, p.control_eig_every),
+            ("compare_r", w_cmp, p.lr, p.scaling, p.steps, 0),
+            ("cmp_proposed", w0, p.lr, p.compare_scaling, p.steps, p.eig_every),
+            ("cmp_compare_r", w_cmp, p.lr, p.compare_scaling, p.steps, 0)]
     runs, feats = {}, {}
-    for name, w, lr, scaling, steps, eig in (("proposed", w0, p.lr, p.scaling, p.steps, p.eig_every),
-                                             ("plain_same_lr", w0, p.lr, "none", p.control_steps, 0),
-                                             ("plain_stable", w0, p.stable_lr, "none", p.steps, p.eig_every),
-                                             ("compare_r", data_mod.init_weights(widths_cmp, seed, "compare-r", 2.0),
-                                              p.lr, p.scaling, p.steps, 0)):
+    for name, w, lr, scaling, steps, eig in plan:
         net = ops.make_net(w, "relu", False, data["x"], data["y"])
         f0 = net.features(data["x_probe"])
         runs[name] = train(net, data, p, lr, scaling, steps, eig, seed, "sgd", batch_size=p.batch_size,
-                                  stop_above=1e12, log_precond=p.log_preconditioned and name == "proposed")
+                           stop_above=1e12, log_precond=p.log_preconditioned and name.endswith("proposed"))
         if name != "plain_same_lr":  # the diverged control has no meaningful (finite) features
             feats[name] = (measures.compute_soft_ranks(f0), measures.compute_soft_ranks(net.features(data["x_probe"])))
-    return _beyond_eos_metrics(runs, feats, p, widths)
-
-
-def _beyond_eos_metrics(runs: dict, feats: dict, p, widths) -> dict:
-    pro, ctl, stb = runs["proposed"], runs["plain_same_lr"], runs["plain_stable"]
-    (sr0, pr0), (sr1, pr1) = feats["proposed"]
-    _, (sr_s, pr_s) = feats["plain_stable"]
-    diverged = (not np.all(np.isfinite(ctl["loss"]))) or ctl["loss"].max() > 1e6
-    out = {**measures.compute_eos_summary(pro, p.lr, "proposed", minibatch=p.batch_size > 0),
-           "proposed_last_step_above_eos_frac": measures.compute_last_above(pro, p.lr, p.steps),
-           "proposed_precond_median_sharpness_over_eos": measures.compute_median_over_eos(pro["sharpness_precond"],
-                                                                                          p.lr),
-           "proposed_sharpness_end_over_init": float(pro["sharpness"][-1] / pro["sharpness"][0]),
-           "sharpness_end_proposed_over_plain": float(pro["sharpness"][-1] / stb["sharpness"][-1]),
-           "plain_stable_lr_times_init_sharpness_over_2": float(p.stable_lr * stb["sharpness"][0] / 2),
-           "plain_stable_final_loss_ratio": measures.finite_or(stb["loss"][-1] / stb["loss"][0]),
-           "plain_gd_diverged": float(diverged),
-           "plain_gd_steps_run": float(len(ctl["loss"]) - 1),
-           "plain_gd_max_loss_ratio": measures.finite_or(np.nanmax(np.abs(ctl["loss"])) / ctl["loss"][0]),
-           "pr_init": pr0, "pr_end_proposed": pr1, "pr_end_plain": pr_s,
-           "pr_growth_proposed": pr1 / pr0, "pr_ratio_proposed_vs_plain": pr1 / pr_s,
-           "srank_init": sr0, "srank_end_proposed": sr1, "srank_end_plain": sr_s,
-           "srank_ratio_proposed_vs_plain": sr1 / sr_s,
-           "pr_end_compare_r": feats["compare_r"][1][1], "srank_end_compare_r": feats["compare_r"][1][0],
-           "pr_init_compare_r": feats["compare_r"][0][1], "srank_init_compare_r": feats["compare_r"][0][0],
-           "pr_ratio_proposed_vs_compare_r": pr1 / feats["compare_r"][1][1],
-           "compare_r_final_loss_ratio": measures.finite_or(runs["compare_r"]["loss"][-1]
-                                                          / runs["compare_r"]["loss"][0]),
-           "n_params": float(sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))),
-           "n_hvp": int(pro["n_hvp"] + stb["n_hvp"]), "widths": np.asarray(widths), "lr": p.lr,
-           "stable_lr": p.stable_lr}
+    out = {**measures.compute_controls(runs, feats, p, widths),
+           **measures.compute_scaling_summary(runs, feats, p, ""),
+           **measures.compute_scaling_summary(runs, feats, p, "cmp_")}
     for name, h in runs.items():
-        for key in ("loss", "eig_steps", "sharpness", "sharpness_precond", "full_loss"):
+        for key in ("loss", "eig_steps", "sharpness", "sharpness_precond", "full_loss", "xi"):
             out[f"{name}_{key}"] = h[key]
     return out
 

@@ -31,10 +31,10 @@ def forward(params, x, act: str, bias: bool, masks=None):
     """(output, last hidden features) of the MLP; `masks` freezes the ReLU pattern (x_k = m_k ⊙ h_k)."""
     layers = _layers(params, bias)
     for k, (w, b) in enumerate(layers[:-1]):
-        h = x @ w.T + (b if b is not None else 0.0)  # h_k = x_{k-1} W_kᵀ (+ b_k)
+        h = x @ w.T if b is None else x @ w.T + b  # h_k = x_{k-1} W_kᵀ (+ b_k)
         x = masks[k] * h if masks is not None else ACTS[act](h)  # x_k = φ(h_k)
     w, b = layers[-1]
-    return x @ w.T + (b if b is not None else 0.0), x
+    return (x @ w.T if b is None else x @ w.T + b), x
 
 
 def mse(params, x, y, act: str, bias: bool, masks=None):
@@ -43,16 +43,45 @@ def mse(params, x, y, act: str, bias: bool, masks=None):
 
 
 _mse = jax.jit(mse, static_argnames=("act", "bias"))
-_grad = jax.jit(jax.grad(mse), static_argnames=("act", "bias"))
+
+
+def mse_probed(params, eps, x, y, act: str):
+    """(L_B, ‖X_{k−1}‖_F per layer) of the bias-free MLP with a zero eps_k added to each pre-activation h_k.
+
+    ∂L_B/∂eps_k = ∂L_B/∂h_k: the backward signal backprop computes anyway, read off by one extra argnum.
+    """
+    xnorms, last = [], len(params) - 1
+    for k, w in enumerate(params):
+        xnorms.append(jnp.linalg.norm(x))  # ‖X_{k−1}‖_F
+        h = x @ w.T + eps[k]  # h_k = X_{k−1} W_kᵀ (+ 0)
+        x = ACTS[act](h) if k < last else h
+    return 0.5 * ((x - y) ** 2).sum() / x.shape[0], jnp.stack(xnorms)
+
+
+def _xi_grads(params, x, y, act, bias, scaling, xi_c):
+    """(L_B, [G_k], ξ) from one backward pass; fb_normalized also reads ‖X_{k−1}‖_F and ‖∂L_B/∂h_k‖_F."""
+    if scaling != "fb_normalized":
+        loss, g = jax.value_and_grad(mse)(params, x, y, act, bias)
+        return loss, g, experiments.xi(jnp.stack([jnp.linalg.norm(gk) for gk in g]), scaling, xi_c)
+    if bias:
+        raise ValueError("fb_normalized is defined for the bias-free MLP only")
+    eps = [jnp.zeros((x.shape[0], w.shape[0]), x.dtype) for w in params]
+    (loss, xn), (g, ge) = jax.value_and_grad(mse_probed, argnums=(0, 1), has_aux=True)(params, eps, x, y, act)
+    fb = xn * jnp.stack([jnp.linalg.norm(e) for e in ge])  # ‖X_{k−1}‖_F ‖∂L_B/∂h_k‖_F
+    return loss, g, experiments.xi(None, scaling, xi_c, fb)
 
 
 def _scaled_grads(params, x, y, act, bias, scaling, xi_c):
-    loss, g = jax.value_and_grad(mse)(params, x, y, act, bias)
-    s = experiments.xi(jnp.stack([jnp.linalg.norm(gk) for gk in g]), scaling, xi_c)
+    loss, g, s = _xi_grads(params, x, y, act, bias, scaling, xi_c)
     return loss, [s[k] * gk for k, gk in enumerate(g)]  # Δ_k = ξ_k G_k
 
 
 _direction = jax.jit(_scaled_grads, static_argnames=("act", "bias", "scaling"))
+
+
+@functools.partial(jax.jit, static_argnames=("act", "bias", "scaling"))
+def _xi_values(params, x, y, act, bias, scaling, xi_c):
+    return _xi_grads(params, x, y, act, bias, scaling, xi_c)[2]
 
 
 @functools.partial(jax.jit, static_argnames=("act", "bias", "scaling"))
@@ -112,9 +141,9 @@ class JaxNet:
     def loss(self, x, y):
         return float(_mse(self.params, self._a(x), self._a(y), self.act, self.bias))
 
-    def grad_norms(self, x, y):
-        g = _grad(self.params, self._a(x), self._a(y), self.act, self.bias)
-        return np.array([float(jnp.linalg.norm(gk)) for gk in g])
+    def xi_values(self, x, y, scaling, xi_c):
+        """ξ_k at the current weights on (x, y)."""
+        return np.asarray(_xi_values(self.params, self._a(x), self._a(y), self.act, self.bias, scaling, xi_c))
 
     def param_sizes(self):
         return self.sizes

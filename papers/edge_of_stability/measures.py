@@ -92,3 +92,60 @@ def compute_last_above(hist: dict, lr: float, steps: int) -> float:
 def compute_median_over_eos(sharp: np.ndarray, lr: float) -> float:
     """Median over logged steps of a sharpness series divided by 2/η (NaN if not logged)."""
     return float(np.median(sharp) / theory.eos_threshold(lr)) if sharp.size else float("nan")
+
+
+def compute_late_median_over_eos(sharp: np.ndarray, eig_steps: np.ndarray, lr: float, steps: int,
+                                 start: float = 0.75) -> float:
+    """Median of a sharpness series over the logs at steps ≥ start·steps, divided by 2/η (1e300 if none)."""
+    late = np.asarray(sharp)[np.asarray(eig_steps)[:len(sharp)] >= start * steps]
+    return float(np.median(late) / theory.eos_threshold(lr)) if late.size else 1e300
+
+
+def compute_last_layer_edge_ratio(hist: dict, lr: float) -> float:
+    """Median over the second half of the logs of η ξ_L λ_max / 2 (1 = the last layer's step at its edge)."""
+    if not len(hist["xi"]):
+        return float("nan")
+    # η ξ_L λ_max / 2 = (λ_max / (2/η)) · ξ_L: raw sharpness over 2/η against 1/ξ_L
+    ratio = hist["sharpness"][:len(hist["xi"])] / theory.eos_threshold(lr) * hist["xi"][:, -1]
+    late = hist["eig_steps"][:len(ratio)] >= hist["eig_steps"][len(ratio) - 1] / 2
+    return float(np.median(ratio[late]))
+
+
+def compute_controls(runs: dict, feats: dict, p, widths) -> dict:
+    """Metrics of the shared plain-GD controls (same η: diverges; stable η: the comparison run)."""
+    ctl, stb = runs["plain_same_lr"], runs["plain_stable"]
+    _, (sr_s, pr_s) = feats["plain_stable"]
+    diverged = (not np.all(np.isfinite(ctl["loss"]))) or ctl["loss"].max() > 1e6
+    return {"plain_stable_lr_times_init_sharpness_over_2": float(p.stable_lr * stb["sharpness"][0] / 2),
+            "plain_stable_final_loss_ratio": finite_or(stb["loss"][-1] / stb["loss"][0]),
+            "plain_gd_diverged": float(diverged), "plain_gd_steps_run": float(len(ctl["loss"]) - 1),
+            "plain_gd_max_loss_ratio": finite_or(np.nanmax(np.abs(ctl["loss"])) / ctl["loss"][0]),
+            "pr_end_plain": pr_s, "srank_end_plain": sr_s,
+            "n_params": float(sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))),
+            "n_hvp": int(sum(h["n_hvp"] for h in runs.values())), "widths": np.asarray(widths),
+            "lr": p.lr, "stable_lr": p.stable_lr}
+
+
+def compute_scaling_summary(runs: dict, feats: dict, p, prefix: str) -> dict:
+    """C3–C5 metrics of the proposed run (and its r = compare_r twin) under one scaling; keys get `prefix`."""
+    pro, stb = runs[prefix + "proposed"], runs["plain_stable"]
+    (sr0, pr0), (sr1, pr1) = feats[prefix + "proposed"]
+    _, (sr_s, pr_s) = feats["plain_stable"]
+    (src0, prc0), (src1, prc1) = feats[prefix + "compare_r"]
+    cmp_loss = runs[prefix + "compare_r"]["loss"]
+    out = {**compute_eos_summary(pro, p.lr, "proposed", minibatch=p.batch_size > 0),
+           "proposed_last_step_above_eos_frac": compute_last_above(pro, p.lr, p.steps),
+           "proposed_precond_median_sharpness_over_eos": compute_median_over_eos(pro["sharpness_precond"], p.lr),
+           "proposed_precond_late_median_over_eos": compute_late_median_over_eos(
+               pro["sharpness_precond"], pro["eig_steps"], p.lr, p.steps),
+           "proposed_last_layer_edge_ratio_late": compute_last_layer_edge_ratio(pro, p.lr),
+           "proposed_inv_xi_last_end": float(1.0 / pro["xi"][-1, -1]) if len(pro["xi"]) else float("nan"),
+           "proposed_sharpness_end_over_init": float(pro["sharpness"][-1] / pro["sharpness"][0]),
+           "sharpness_end_proposed_over_plain": float(pro["sharpness"][-1] / stb["sharpness"][-1]),
+           "pr_init": pr0, "pr_end_proposed": pr1, "pr_growth_proposed": pr1 / pr0,
+           "pr_ratio_proposed_vs_plain": pr1 / pr_s, "srank_init": sr0, "srank_end_proposed": sr1,
+           "srank_ratio_proposed_vs_plain": sr1 / sr_s,
+           "pr_init_compare_r": prc0, "pr_end_compare_r": prc1, "pr_ratio_proposed_vs_compare_r": pr1 / prc1,
+           "srank_init_compare_r": src0, "srank_end_compare_r": src1,
+           "compare_r_final_loss_ratio": finite_or(cmp_loss[-1] / cmp_loss[0])}
+    return {prefix + k: v for k, v in out.items()}

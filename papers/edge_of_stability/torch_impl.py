@@ -9,7 +9,7 @@ from functools import partial
 
 import numpy as np
 import torch
-from torch.func import grad_and_value, jvp
+from torch.func import jvp
 
 from claimbench.experiments import bind
 from claimbench.hessian import hvp_torch
@@ -28,15 +28,45 @@ def forward(params, x, act: str, bias: bool, masks=None):
     """(output, last hidden features) of the MLP; `masks` freezes the ReLU pattern (x_k = m_k ⊙ h_k)."""
     layers = _layers(params, bias)
     for k, (w, b) in enumerate(layers[:-1]):
-        h = x @ w.T + (b if b is not None else 0.0)  # h_k = x_{k-1} W_kᵀ (+ b_k)
+        h = x @ w.T if b is None else x @ w.T + b  # h_k = x_{k-1} W_kᵀ (+ b_k)
         x = masks[k] * h if masks is not None else ACTS[act](h)  # x_k = φ(h_k)
     w, b = layers[-1]
-    return x @ w.T + (b if b is not None else 0.0), x
+    return (x @ w.T if b is None else x @ w.T + b), x
 
 
 def mse(params, x, y, act: str, bias: bool, masks=None):
     """L_B = (1/2B) Σ_i ‖f(x_i) − y_i‖² (Cohen et al.'s SquaredLoss divided by n)."""
     return 0.5 * ((forward(params, x, act, bias, masks)[0] - y) ** 2).sum() / x.shape[0]
+
+
+def forward_probed(params, x, act: str):
+    """(output, pre-activations h_k, ‖X_{k−1}‖_F per layer) of the bias-free MLP (for fb_normalized)."""
+    hs, xnorms, last = [], [], len(params) - 1
+    for k, w in enumerate(params):
+        xnorms.append(torch.linalg.vector_norm(x))  # ‖X_{k−1}‖_F
+        hs.append(x @ w.T)  # h_k = X_{k−1} W_kᵀ
+        x = ACTS[act](hs[-1]) if k < last else hs[-1]
+    return x, hs, torch.stack(xnorms)
+
+
+def scaled_grads(params, x, y, act: str, bias: bool, scaling: str, xi_c: float):
+    """(L_B, [G_k], ξ) from one reverse pass (torch.autograd, no torch.func: a training step's hot path).
+
+    fb_normalized also reads ∂L_B/∂h_k from the same pass (autograd.grad w.r.t. the pre-activations).
+    """
+    leaves = [w.detach().requires_grad_(True) for w in params]
+    with torch.enable_grad():
+        if scaling != "fb_normalized":
+            loss = mse(leaves, x, y, act, bias)
+            g = torch.autograd.grad(loss, leaves)
+            return loss.detach(), g, experiments.xi(torch.stack([gk.norm() for gk in g]), scaling, xi_c)
+        if bias:
+            raise ValueError("fb_normalized is defined for the bias-free MLP only")
+        out, hs, xn = forward_probed(leaves, x, act)
+        loss = 0.5 * ((out - y) ** 2).sum() / x.shape[0]
+        grads = torch.autograd.grad(loss, leaves + hs)
+    fb = xn.detach() * torch.stack([e.norm() for e in grads[len(leaves):]])  # ‖X_{k−1}‖_F ‖∂L_B/∂h_k‖_F
+    return loss.detach(), grads[:len(leaves)], experiments.xi(None, scaling, xi_c, fb)
 
 
 class TorchNet:
@@ -60,25 +90,22 @@ class TorchNet:
             return mse([c.reshape(s) for c, s in zip(torch.split(theta, sizes), shapes, strict=True)], x, y, act, bias)
         return flat_loss
 
-    def _grads(self, x, y):
-        return grad_and_value(mse)(self.params, x, y, self.act, self.bias)
-
     def run_steps(self, batches, lr, scaling, xi_c):
         """Full-batch or minibatch steps W_k ← W_k − η ξ_k G_k; returns the loss before each step."""
         losses = []
         for idx in torch.as_tensor(np.asarray(batches), device=self.device):
-            g, loss = self._grads(self.x[idx], self.y[idx])
-            s = experiments.xi(torch.stack([gk.norm() for gk in g]), scaling, xi_c)
+            loss, g, s = scaled_grads(self.params, self.x[idx], self.y[idx], self.act, self.bias, scaling, xi_c)
             # W_k ← W_k − η ξ_{k,t} G_k  (SGD with depthwise gradient scaling)
             self.params = [w - lr * s[k] * gk for k, (w, gk) in enumerate(zip(self.params, g, strict=True))]
-            losses.append(loss.detach())
+            losses.append(loss)
         return torch.stack(losses).cpu().numpy()
 
     def loss(self, x, y):
         return float(mse(self.params, self._t(x), self._t(y), self.act, self.bias))
 
-    def grad_norms(self, x, y):
-        return np.array([float(gk.norm()) for gk in self._grads(self._t(x), self._t(y))[0]])
+    def xi_values(self, x, y, scaling, xi_c):
+        """ξ_k at the current weights on (x, y)."""
+        return scaled_grads(self.params, self._t(x), self._t(y), self.act, self.bias, scaling, xi_c)[2].cpu().numpy()
 
     def param_sizes(self):
         return self.sizes
@@ -95,8 +122,7 @@ class TorchNet:
 
     def direction(self, x, y, scaling, xi_c):
         """Δ_k = ξ_k G_k, the scaled step direction."""
-        g, _ = self._grads(self._t(x), self._t(y))
-        s = experiments.xi(torch.stack([gk.norm() for gk in g]), scaling, xi_c)
+        _, g, s = scaled_grads(self.params, self._t(x), self._t(y), self.act, self.bias, scaling, xi_c)
         return [(s[k] * gk).cpu().numpy() for k, gk in enumerate(g)]
 
     def taylor(self, x, y, d, mode, etas):

@@ -1,9 +1,9 @@
 """Claims C1–C7 of Xu & Ziyin (arXiv 2401.07085v3) as checkable statements (pure data).
 
-Only the abstract and the opening of the introduction of the paper could be read (see README), so
-section/figure numbers are not given; quantitative statements come from the model's exact solution,
-derived by us in the README's "Model and derivation" section, and are marked `derived`. Thresholds are
-ours, set before the first run; `why` says where one differs from that plan and why.
+C1–C6: the abstract and the opening of the introduction were readable, the body was not (see README), so
+their quantitative statements come from the model's exact solution, derived by us in the README's "Model
+and derivation" section, and are marked `derived`. C7 cites the v3 Figures 1-3 as third-party quotes of
+the v3 body describe them; the settings are ours. Thresholds are ours; `why` says where each comes from.
 """
 from claimbench.claims import AtLeast, AtMost, Between, Claim, Source
 from claimbench.registry import Paper
@@ -282,116 +282,113 @@ C6 = (
         why="Ours (C6): must hold in every unequal-lr run.",
         figure="mechanisms"),
 )
-_C7_SRC = Source("paper", "abstract (v3): mechanisms 'also manifest in deep nonlinear networks handling "
-                 "real-world tasks'; setup and thresholds ours (provisional)")
-_C7_SKIP = ("a smoke-size MLP (tens of steps) cannot show these directional effects; "
-             "tests/papers/test_three_mechanisms.py runs the experiment on both backends at 5 steps")
-_C7_NOTE = ("Provisional thresholds set before the first run, kept as written. Fast profile: 300 SGD steps; the "
-            "alpha = 0.25 run is still on its small-init plateau (test acc 0.2-0.4), see README.")
-C7 = (
-    _claim(
-        "mlp_small_init_alignment",
-        statement="Small init: kernel–target alignment of penultimate features rises by ≥ 0.1.",
-        source=_C7_SRC,
-        experiment="mlp_digits",
-        metric="small_init_kta_gain",
-        expect=AtLeast(0.1),
-        why="Ours (C7, provisional).",
-        seeds=3,
-        must_hold=3,
-        figure="mlp_digits",
-        note=_C7_NOTE,
-        profiles=("fast", "full"),
-        skip_why=_C7_SKIP),
-    _claim(
-        "mlp_alignment_vs_large_init",
-        statement="Small-init KTA gain is ≥ 2x the large-init gain.",
-        source=_C7_SRC,
-        experiment="mlp_digits",
-        metric="kta_gain_small_minus_2x_large",
-        expect=AtLeast(0.0),
-        why="Ours (C7, provisional); metric gain_s − 2·max(gain_l, 0).",
-        seeds=3,
-        must_hold=3,
-        figure="mlp_digits",
-        note=_C7_NOTE,
-        profiles=("fast", "full"),
-        skip_why=_C7_SKIP),
-    _claim(
-        "mlp_large_init_disalignment",
-        statement="Large init: readout–feature cosine or ‖K‖_F drops by ≥ 10 %.",
-        source=_C7_SRC,
-        experiment="mlp_digits",
-        metric="large_init_disalignment",
-        expect=AtLeast(0.1),
-        why="Ours (C7, provisional).",
-        seeds=3,
-        must_hold=3,
-        figure="mlp_digits",
-        note="",
-        profiles=("fast", "full"),
-        skip_why=_C7_SKIP),
-    _claim(
-        "mlp_kernel_at_large_width",
-        statement="NTK parameterisation: relative NTK change at the largest width is ≤ 0.5x "
-         "that at the smallest.",
-        source=_C7_SRC,
-        experiment="mlp_digits",
-        metric="ntk_change_width_ratio",
-        expect=AtMost(0.5),
-        why="Ours (C7: widths 1024 vs 64); fast profile "
-         "compares 512 vs 64 (predicted √(64/512) = 0.35 for kernel scaling).",
-        seeds=3,
-        must_hold=3,
-        figure="mlp_digits",
-        note="",
-        profiles=("fast", "full"),
-        skip_why=_C7_SKIP),
-    _claim(
-        "mlp_rescaling_feature_run",
-        statement="Small-init (feature-learning) run: some layer's norm changes by "
-         "|log ratio| ≥ 0.1.",
-        source=_C7_SRC,
-        experiment="mlp_digits",
-        metric="rescaling_feature_logratio",
-        expect=AtLeast(0.1),
-        why="Ours (C7, provisional).",
-        seeds=3,
-        must_hold=3,
-        figure="mlp_digits",
-        note=_C7_NOTE,
-        profiles=("fast", "full"),
-        skip_why=_C7_SKIP),
-    _claim(
-        "mlp_rescaling_kernel_run",
-        statement="Largest-width NTK run: every layer's |log norm ratio| ≤ 0.05.",
-        source=_C7_SRC,
-        experiment="mlp_digits",
-        metric="rescaling_kernel_logratio",
-        expect=AtMost(0.05),
-        why="Ours (C7, provisional).",
-        seeds=3,
-        must_hold=3,
-        figure="mlp_digits",
-        note="",
-        profiles=("fast", "full"),
-        skip_why=_C7_SKIP),
-    _claim(
-        "mlp_large_init_hurts",
-        statement="Large init (alpha = 4) tests worse than alpha ≤ 1 (v1 abstract only).",
-        source=_C7_SRC,
-        experiment="mlp_digits",
-        metric="acc_gap_small_minus_large",
-        expect=AtLeast(0.001),
-        why="Ours (C7, optional claim of the v1 abstract), 2 of 3 seeds; 0.001 ≈ one "
-         "test digit of 540.",
-        seeds=3,
-        must_hold=2,
-        figure="mlp_digits",
-        note="At its stable lr the alpha = 4 run barely trains in 300 steps, so this "
-         "passes for an optimisation reason, not a generalisation one.",
-        profiles=("fast", "full"),
-        skip_why=_C7_SKIP),
+_FIG1 = ("v3 Fig. 1: wide two-layer nets (linear, ReLU, leaky ReLU, sigmoid, swish) on a regression task, "
+         "ζ over training in an alignment and a disalignment case; width, data, init and steps ours")
+_FIG2 = ("v3 Fig. 2: four-layer ReLU FCN on MNIST at several init scales; digits, sizes, step rule and the "
+         "pair alignment ζ̄ ours")
+_FIG3 = ("v3 Fig. 3: two-layer ReLU FCN on CIFAR-10, 'a larger initialization leads to worse performance'; "
+         "digits, sizes and the equal-train-loss protocol ours")
+_MLP_SKIP = ("the digits MLPs need hundreds of SGD steps to reach their loss targets; "
+             "tests/papers/test_three_mechanisms.py compares the backends' curves at smoke size")
+
+
+def _c7(name: str, experiment: str, figure: str, **fields) -> Claim:
+    """A C7 claim; the digits-MLP claims (Figs. 2, 3) run in the fast and full profiles only."""
+    if experiment != "two_layer_fig1":
+        fields = {"profiles": ("fast", "full"), "skip_why": _MLP_SKIP, **fields}
+    return _claim(name, experiment=experiment, figure=figure, **fields)
+
+
+C7A = (
+    _c7("twolayer_linear_zeta_matches_theory", "two_layer_fig1", "fig1_two_layer",
+        statement="Linear two-layer net: measured ζ(t) = cos(u, w) follows the closed form in both cases.",
+        source=Source("paper", _FIG1 + " (theory as lines, experiments as points; our closed form stands in "
+                      "for the paper's eq. (14), which could not be read)"),
+        metric="linear_zeta_theory_err", expect=AtMost(1e-2),
+        why="Ours: GD with h = c/K is Euler on the flow, error ∝ c (measured 1e-4 / 1.2e-3 at c = 0.02, "
+            "0.5e-3 / 3e-3 at c = 0.05); 1e-2 keeps an 8x margin and still fails on a wrong gradient or "
+            "time axis (ζ moves by 0.3-1 in both cases)."),
+    _c7("twolayer_alignment_all_activations", "two_layer_fig1", "fig1_two_layer",
+        statement="Alignment case (small init, |f0| ≪ |a|): ζ rises from O(d^-1/2) to ≥ 0.9 for every activation.",
+        source=Source("paper", _FIG1), metric="align_zeta_final_min", expect=AtLeast(0.9),
+        why="Ours: the linear theory gives 1 − O(1e-8); 0.9 leaves room for the nonlinear nets, which have "
+            "no closed form (measured ≥ 0.9998 in the prototypes)."),
+    _c7("twolayer_disalignment_all_activations", "two_layer_fig1", "fig1_two_layer",
+        statement="Disalignment case (|f0| = 4|y|): ζ falls to at most half its initial value for every "
+                  "activation.",
+        source=Source("paper", _FIG1), metric="dis_zeta_ratio_max", expect=AtMost(0.5),
+        why="Ours: for this init (ρ = 0.5, y = f0/4) the linear theory gives ζ∞/ζ0 ≈ 0.30; 0.5 is a 1.6x "
+            "margin for the nonlinear nets (prototypes 0.30-0.34)."),
+    _c7("twolayer_zeta_monotone", "two_layer_fig1", "fig1_two_layer",
+        statement="ζ moves one way in each case: no recorded step of ζ goes against the case's direction "
+                  "by more than 1e-4.",
+        source=Source("paper", _FIG1 + " (monotone curves; the threshold is ours)"),
+        metric="zeta_wrong_way_max", expect=AtMost(1e-4),
+        why="Ours: the linear flow is monotone (cos²θ = s²/(C2 + s²), s monotone); 1e-4 allows GD's "
+            "discretisation in the nonlinear nets (prototypes ≤ 3e-6)."),
+    _c7("twolayer_rescaling_zeta_frozen", "two_layer_fig1", "rescaling_two_layer",
+        statement="An aligned, converged net trained on targets × 3 keeps its alignment: |Δζ| ≤ 1e-2.",
+        source=Source("derived", "mechanism (3) of the abstract: for u ∥ w the angle is frozen (README, C6); "
+                      "applied to the converged Fig. 1 nets"),
+        metric="rescale_zeta_change_max", expect=AtMost(1e-2),
+        why="Ours: the linear theory gives |Δζ| ~ 1e-8 (C2 ≈ 0); prototypes ≤ 1e-3 (sigmoid, cap-limited)."),
+    _c7("twolayer_rescaling_norms_grow", "two_layer_fig1", "rescaling_two_layer",
+        statement="In that rescaling run the norms carry the change: |u||w| grows ≥ 2.5x for targets × 3.",
+        source=Source("derived", "f = κ|u||w|ζ with ζ frozen needs |u||w| × 3 (README, C7a)"),
+        metric="rescale_norm_growth_min", expect=AtLeast(2.5),
+        why="Ours: exactly 3 for the linear net at convergence; 2.5 allows a cap-limited nonlinear run."),
 )
+C7B = (
+    _c7("deep_mlp_small_init_aligns", "deep_mlp_fig2", "fig2_deep_mlp",
+        statement="Four-layer ReLU MLP, smallest init scale: the mean layer alignment ζ̄ grows ≥ 1.5x by the "
+                  "time the train loss reaches its target.",
+        source=Source("paper", _FIG2), metric="deep_small_init_zeta_ratio", expect=AtLeast(1.5),
+        why="Ours: prototypes 1.85-1.89 at width 128 (1.64 at 512: a fixed α drifts toward the kernel regime "
+            "as width grows)."),
+    _c7("deep_mlp_large_init_no_alignment", "deep_mlp_fig2", "fig2_deep_mlp",
+        statement="Largest init scale: ζ̄ does not grow (ζ̄_T/ζ̄_0 ≤ 1.05).",
+        source=Source("paper", _FIG2), metric="deep_large_init_zeta_ratio", expect=AtMost(1.05),
+        why="Ours: kernel-like training leaves the weights near init (prototypes 1.000 ± 0.002)."),
+    _c7("deep_mlp_alignment_ordered_by_init", "deep_mlp_fig2", "fig2_deep_mlp",
+        statement="The alignment gain ζ̄_T/ζ̄_0 decreases strictly with the init scale.",
+        source=Source("paper", _FIG2), metric="deep_zeta_ratio_min_drop", expect=AtLeast(0.02),
+        why="Ours: each larger α lowers the ratio by ≥ 0.02, above its seed-to-seed spread (≈ 0.01)."),
+)
+C7C = (
+    _c7("two_layer_relu_large_init_generalizes_worse", "shallow_relu_fig3", "fig3_two_layer_relu",
+        statement="Two-layer ReLU MLP: at equal train loss, the largest init scale has ≥ 2 % higher test "
+                  "loss than the smallest.",
+        source=Source("paper", _FIG3 + "; performance read as test MSE"),
+        metric="shallow_test_loss_ratio", expect=AtLeast(1.02),
+        why="Ours: seed-to-seed spread of the test loss at fixed α is ≤ 0.8 % (prototypes), so 2 % is more "
+            "than two spreads."),
+    _c7("two_layer_relu_generalization_ordered_by_init", "shallow_relu_fig3", "fig3_two_layer_relu",
+        statement="At equal train loss the test loss increases strictly with the init scale.",
+        source=Source("paper", _FIG3 + "; performance read as test MSE"),
+        metric="shallow_test_loss_min_rise", expect=AtLeast(0.0),
+        why="Ours: the order itself (log test-loss steps between consecutive α must be positive)."),
+    _c7("two_layer_relu_large_init_lower_test_acc", "shallow_relu_fig3", "fig3_two_layer_relu",
+        statement="At equal train loss the largest init scale has a lower test accuracy than the smallest "
+                  "(by at least one test digit of 540).",
+        source=Source("paper", _FIG3 + "; performance read as test accuracy"),
+        metric="shallow_test_acc_drop", expect=AtLeast(0.002), seeds=3, must_hold=2,
+        why="Ours: about one digit of the 540-image test split (1/540 = 0.00185); 2 of 3 seeds, since accuracy "
+            "moves in 1/540 steps.",
+        note="Fast profile: at train loss 0.1 the α = 2 net tests 0.1-0.8 points *better* than α = 0.5 in 3 of "
+             "3 seeds, while its test loss is 3.6-4.8 % higher (the PASS above). All runs reached the loss "
+             "(α = 2: 840-1080 steps), so this is no plateau: on digits at α ≤ 2 the larger init's worse fit "
+             "shows in the outputs' squared error, not in their argmax. CIFAR-10 and larger α were not run."),
+    _c7("two_layer_relu_small_init_aligns", "shallow_relu_fig3", "fig3_two_layer_relu",
+        statement="Smallest init scale: the alignment ζ of W2·W1 grows ≥ 1.5x (mechanism (1) on real data).",
+        source=Source("derived", "mechanism (1) of the abstract measured in the Fig. 3 setup (ours)"),
+        metric="shallow_small_init_zeta_ratio", expect=AtLeast(1.5),
+        why="Ours: prototypes 2.30-2.55."),
+    _c7("two_layer_relu_large_init_disaligns", "shallow_relu_fig3", "fig3_two_layer_relu",
+        statement="Largest init scale: ζ falls (ζ_T/ζ_0 ≤ 0.97; mechanism (2) on real data).",
+        source=Source("derived", "mechanism (2) of the abstract measured in the Fig. 3 setup (ours)"),
+        metric="shallow_large_init_zeta_ratio", expect=AtMost(0.97),
+        why="Ours: prototypes 0.90-0.94 at α = 2."),
+)
+C7 = C7A + C7B + C7C
 
 CLAIMS = C1 + C2 + C3 + C4 + C5 + C6 + C7

@@ -1,13 +1,14 @@
 """Parameters of the three-mechanisms reproduction; values per profile live in params.yaml.
 
 C1–C6 run the linear model in float64 (closed form in numpy, gradient descent in torch/jax);
-C7 trains a small ReLU MLP on scikit-learn's digits in float32.
+C7a trains wide two-layer nets on a 1-D regression task in float64 (Fig. 1); C7b/C7c train ReLU
+MLPs on scikit-learn's digits in float32 (Figs. 2, 3).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claimbench.params import param
+from claimbench.params import ParamsError, param
 
 
 @dataclass(frozen=True)
@@ -49,17 +50,61 @@ class Params:
     rescale_width: int = param(16, lo=1, hi=65536, doc="C6 width")
     # eta_w / eta_u ratios of C6
     rescale_lr_ratios: tuple[float, ...] = param((0.25, 1.0, 4.0), lo=1e-3, hi=1e3, doc="C6 eta_w/eta_u")
-    # hidden width of the C7 mechanism runs (MLP 64-w-w-10)
-    mlp_width: int = param(256, lo=4, hi=8192, doc="C7 MLP hidden width")
-    # widths of the C7 kernel-vs-width trend (first and last are compared)
-    mlp_trend_widths: tuple[int, ...] = param((64, 512), lo=4, hi=8192, doc="C7 trend widths")
-    # init multipliers alpha on PyTorch's default init (small, standard, large)
-    mlp_alphas: tuple[float, ...] = param((0.25, 1.0, 4.0), lo=1e-3, hi=100.0, doc="C7 init multipliers")
-    # SGD steps of every C7 run
-    mlp_steps: int = param(300, lo=1, hi=100000, doc="C7 SGD steps")
-    # minibatch size of C7 (0 = full batch)
-    mlp_batch: int = param(128, lo=0, hi=2000, doc="C7 batch size (0: full batch)")
-    # base learning rate of C7 (lowered per run to keep lr · λmax(NTK0)/batch <= 1)
-    mlp_lr: float = param(8.0, lo=1e-5, hi=100.0, doc="C7 base learning rate")
-    # probe inputs of the C7 empirical NTK
-    mlp_probes: int = param(64, lo=4, hi=512, doc="C7 NTK probe inputs")
+    # ---- C7a (Fig. 1): two-layer nets f(z) = κ Σ_i u_i φ(w_i z), κ = 1/√d, on a 1-D regression task
+    # hidden width d of the two-layer nets (the paper: 10000)
+    tl_width: int = param(1024, lo=2, hi=65536, doc="C7a width d (kappa = 1/sqrt(d))")
+    # number of grid inputs z (evenly spaced, mean z² = 1)
+    tl_points: int = param(16, lo=2, hi=4096, doc="C7a regression inputs")
+    # activations drawn as the columns of Fig. 1 (must include linear: the theory comparison)
+    tl_acts: tuple[str, ...] = param(("linear", "relu", "leaky_relu", "sigmoid", "swish"),
+                                     choices=("linear", "relu", "leaky_relu", "sigmoid", "swish"),
+                                     doc="C7a activations")
+    # alignment case: u0, w0 ~ N(0, std²) i.i.d., target y = slope · z
+    tl_align_std: float = param(0.01, lo=1e-8, hi=10.0, doc="C7a alignment-case init std")
+    tl_target_slope: float = param(1.0, lo=1e-3, hi=1e3, doc="C7a alignment-case target slope a")
+    # disalignment case: w0 = ρ u0 + √(1−ρ²) g, target y = f0/shrink
+    tl_dis_rho: float = param(0.5, lo=0.0, hi=0.99, doc="C7a disalignment-case init correlation rho")
+    tl_dis_shrink: float = param(4.0, lo=1.01, hi=1e3, doc="C7a disalignment target y = f0/shrink")
+    # GD step h = c / max(tr Θ/N, κ·rms(y)); c for the linear net (theory comparison) and the others
+    tl_c_linear: float = param(0.02, lo=1e-5, hi=1.0, doc="C7a step factor c, linear net")
+    tl_c: float = param(0.1, lo=1e-5, hi=1.0, doc="C7a step factor c, nonlinear nets")
+    # stop when L <= tl_stop · L0, or after tl_cap steps (a multiple of tl_record_every)
+    tl_stop: float = param(1e-3, lo=0.0, hi=0.5, doc="C7a loss-ratio stop")
+    tl_cap: int = param(2500, lo=1, hi=10_000_000, doc="C7a step cap")
+    tl_record_every: int = param(1, lo=1, hi=100000, doc="C7a steps between recorded points")
+    # derived rescaling run: the aligned net continued on targets multiplied by tl_rescale
+    tl_rescale: float = param(3.0, lo=1.01, hi=100.0, doc="C7a rescaling-run target factor")
+    tl_rescale_cap: int = param(1000, lo=1, hi=10_000_000, doc="C7a rescaling-run step cap")
+    # ---- C7b (Fig. 2): four-layer ReLU MLP on digits; C7c (Fig. 3): two-layer ReLU MLP on digits
+    deep_width: int = param(128, lo=4, hi=8192, doc="C7b hidden width")
+    deep_layers: int = param(4, lo=3, hi=12, doc="C7b weight layers (4: 64-w-w-w-10)")
+    deep_alphas: tuple[float, ...] = param((0.5, 1.0, 2.0), lo=1e-3, hi=100.0, doc="C7b init scales")
+    deep_loss_target: float = param(0.2, lo=1e-4, hi=0.5, doc="C7b full-train loss to stop at")
+    deep_cap: int = param(2000, lo=1, hi=1_000_000, doc="C7b SGD step cap (multiple of mlp_block)")
+    shallow_width: int = param(128, lo=4, hi=8192, doc="C7c hidden width (64-w-10)")
+    shallow_alphas: tuple[float, ...] = param((0.5, 1.0, 2.0), lo=1e-3, hi=100.0, doc="C7c init scales")
+    shallow_loss_target: float = param(0.1, lo=1e-4, hi=0.5, doc="C7c train loss of the comparison")
+    shallow_cap: int = param(4000, lo=1, hi=1_000_000, doc="C7c SGD step cap (multiple of mlp_block)")
+    # SGD: minibatch size (0 = full batch), lr = mlp_c / λ_t with λ_t the probe NTK's top eigenvalue / probes
+    mlp_batch: int = param(128, lo=0, hi=2000, doc="C7b/c batch size (0: full batch)")
+    mlp_probes: int = param(64, lo=4, hi=512, doc="C7b/c probe inputs of the NTK eigenvalue")
+    mlp_c: float = param(1.0, lo=1e-3, hi=1.9, doc="C7b/c lr = c / lambda_max")
+    # λ_t is refreshed (warm-started power iteration) and the full-train loss checked every block
+    mlp_block: int = param(10, lo=1, hi=10000, doc="C7b/c SGD steps between lr refresh and checks")
+    mlp_power_iters0: int = param(20, lo=1, hi=1000, doc="C7b/c power iterations at step 0")
+    mlp_power_iters: int = param(4, lo=1, hi=1000, doc="C7b/c power iterations per refresh")
+
+    def check(self) -> None:
+        """Constraints between fields (raises ParamsError naming them)."""
+        if "linear" not in self.tl_acts:
+            raise ParamsError("tl_acts: must include 'linear' (the theory comparison of C7a)")
+        for cap, every, names in ((self.tl_cap, self.tl_record_every, "tl_cap, tl_record_every"),
+                                  (self.tl_rescale_cap, self.tl_record_every, "tl_rescale_cap, tl_record_every"),
+                                  (self.deep_cap, self.mlp_block, "deep_cap, mlp_block"),
+                                  (self.shallow_cap, self.mlp_block, "shallow_cap, mlp_block")):
+            if cap % every:
+                raise ParamsError(f"{names}: the cap {cap} must be a multiple of {every}")
+        for name in ("deep_alphas", "shallow_alphas"):
+            alphas = getattr(self, name)
+            if len(alphas) < 2 or list(alphas) != sorted(set(alphas)):
+                raise ParamsError(f"{name}: need at least two init scales in increasing order, got {list(alphas)}")

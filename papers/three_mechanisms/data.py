@@ -3,7 +3,7 @@
 Linear model (C1–C6): initial weights of each run are drawn here with `make_stream(seed, name)` and
 stacked into a `LinearBatch` (runs of different widths share one batch by zero padding: a zero coordinate
 has zero gradient and stays zero, so padding is exact), with per-run Euler steps chosen by `make_batch`.
-MLP (C7): digits data, initial weights and SGD minibatch order. Both backends start from these arrays.
+C7's draws (two-layer nets, digits MLPs) are in data_c7.py. Both backends start from these arrays.
 """
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import numpy as np
 
 from claimbench.seeding import make_rng
 from papers.three_mechanisms import theory
-
-N_CLASSES = 10
 
 
 def make_stream(seed: int, name: str) -> np.random.Generator:
@@ -179,38 +177,3 @@ def rescaling_configs(params, seed):
     v = rng.standard_normal(params.rescale_width)
     v /= np.linalg.norm(v)
     return [make_config(0.1 * v, 0.1 * v, a=2.0, eta_w=r, horizon=20.0) for r in params.rescale_lr_ratios]
-
-
-# ---- C7: digits, MLP initial weights, minibatch order ----------------------------------------
-
-def make_data(n_probes: int):
-    """Digits (1797 × 64, pixels / 16), one-hot targets, a fixed 30 % test split, the first n_probes train points."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    x, y = load_digits(return_X_y=True)
-    x = (x / 16.0).astype(np.float32)
-    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.3, random_state=0, stratify=y)
-    onehot = np.eye(N_CLASSES, dtype=np.float32)
-    return {"x_train": x_tr, "y_train": onehot[y_tr], "label_train": y_tr, "x_test": x_te,
-            "label_test": y_te, "x_probe": x_tr[:n_probes], "y_probe": onehot[y_tr[:n_probes]]}
-
-
-def init_weights(seed: int, width: int, alpha: float, stream: str):
-    """theta for layers 64→w→w→10: list of (W (out, in), b (out,)) float32, entries alpha·U(−1, 1)."""
-    rng = make_rng(seed, f"three_mechanisms/mlp/{stream}")
-    sizes = [64, width, width, N_CLASSES]
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
-        W = alpha * rng.uniform(-1.0, 1.0, (fan_out, fan_in))
-        b = alpha * rng.uniform(-1.0, 1.0, fan_out)
-        layers.append((W.astype(np.float32), b.astype(np.float32)))
-    return layers
-
-
-def batch_schedule(seed: int, steps: int, n: int, batch: int, stream: str) -> np.ndarray:
-    """(steps, batch) minibatch indices (each step samples without replacement); batch 0 = full batch."""
-    if batch <= 0 or batch >= n:
-        return np.tile(np.arange(n), (steps, 1))
-    rng = make_rng(seed, f"three_mechanisms/mlp-batches/{stream}")
-    return np.stack([rng.choice(n, batch, replace=False) for _ in range(steps)])

@@ -2,7 +2,9 @@
 
 C1–C6 (linear model): draw the runs' initial weights (data.py), let the backend run gradient descent in
 float64 (`ops.simulate_gd`), and turn the recorded weights into the measurements the claims read
-(measures.py). C3's closed-form phase diagram is in experiments_phase.py, C7's MLP in experiments_mlp.py.
+(measures.py). C3's closed-form phase diagram is in experiments_phase.py. C7 (the paper's Figs. 1-3):
+the two-layer nets of Fig. 1 in experiments_twolayer.py, the digits MLPs of Figs. 2 and 3 in
+experiments_mlp.py.
 torch_impl / jax_impl supply only the kernels, so both backends compute the same quantities from the
 same initial weights.
 """
@@ -14,14 +16,15 @@ import numpy as np
 
 from claimbench.metrics import loglog_slope
 from papers.three_mechanisms import data, experiments_phase, measures, theory
-from papers.three_mechanisms.experiments_mlp import MlpOps, mlp_digits
+from papers.three_mechanisms.experiments_mlp import MlpOps, deep_mlp_fig2, shallow_relu_fig3
+from papers.three_mechanisms.experiments_twolayer import TwoLayerOps, two_layer_fig1
 
-# C1–C6 run in float64, C7 (the MLP) in float32 (the battery's torch-vs-jax tolerance)
-DTYPE = {"mlp_digits": "float32"}
+# C1–C6 and C7a run in float64, the digits MLPs (C7b, C7c) in float32 (the battery's torch-vs-jax tolerance)
+DTYPE = {"deep_mlp_fig2": "float32", "shallow_relu_fig3": "float32"}
 
 
-class Ops(MlpOps, Protocol):
-    """What a backend supplies: a batched GD simulator of the linear model, and the MLP kernels."""
+class Ops(TwoLayerOps, MlpOps, Protocol):
+    """What a backend supplies: a batched GD simulator of the linear model, the C7 kernels."""
 
     def simulate_gd(self, batch: data.LinearBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Euler/GD on L = ½(kappa uᵀWn − a)² per run: u, w = Wn (B, R+1, d) and ‖W‖_F² (B, R+1)."""
@@ -165,4 +168,5 @@ def rescaling(params, seed, ops: Ops):
 # fn(params, seed, ops); each backend binds them to its kernels (claimbench.experiments.bind).
 EXPERIMENTS = {"exact_vs_gd": exact_vs_gd, "phase_diagram": phase_diagram, "phase_gd": phase_gd,
                "alignment": alignment, "disalignment": disalignment, "rescaling": rescaling,
-               "mlp_digits": mlp_digits}
+               "two_layer_fig1": two_layer_fig1, "deep_mlp_fig2": deep_mlp_fig2,
+               "shallow_relu_fig3": shallow_relu_fig3}

@@ -2,14 +2,13 @@
 
 Linear model: the closed form on each run's record grid, f/NTK/cos θ/conserved quantities from recorded
 weights, an adaptive-solver reference and the error measures (C1–C6); the kernel change ΔK/K0 of the
-phase diagram (C3). MLP (C7): centred kernel–target alignment, readout–feature cosine, norm ratios.
+phase diagram (C3). C7's measurements are in measures_c7.py.
 """
 from __future__ import annotations
 
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from claimbench.metrics import kernel_alignment, relative_change
 from papers.three_mechanisms import theory
 from papers.three_mechanisms.data import LinearBatch
 
@@ -94,67 +93,3 @@ def compute_kernel_change(u, w, *, a, kappa, eta_u, eta_w):
     dk2 = 4.0 * eta_u * eta_w * kappa**2 * (a**2 - f0**2)
     kinf = np.sqrt(np.maximum(k0**2 + dk2, 0.0))
     return dk2 / (kinf + k0) / k0
-
-
-# ---- C7: MLP on digits ----------------------------------------------------------------------
-
-def compute_stable_lr(base_lr: float, ntk_probe: np.ndarray) -> float:
-    """min(base_lr, 1/(λmax(Θ)/n_probes)): GD on ½-mean MSE is stable for lr · λmax(Θ_B)/B < 2."""
-    lam = float(np.linalg.eigvalsh(ntk_probe.astype(np.float64))[-1]) / len(ntk_probe)
-    return float(min(base_lr, 1.0 / lam))
-
-
-def compute_centered_alignment(features: np.ndarray, y: np.ndarray) -> float:
-    """Centered kernel–target alignment of the feature Gram with YYᵀ (Cortes et al. 2012)."""
-    f = features - features.mean(0, keepdims=True)
-    yc = y - y.mean(0, keepdims=True)
-    return kernel_alignment(f @ f.T, yc @ yc.T)
-
-
-def compute_readout_feature_cosine(readout: np.ndarray, features: np.ndarray, labels: np.ndarray) -> float:
-    """Mean over classes of cos(readout row c, mean penultimate feature of class c)."""
-    cos = []
-    for c in range(readout.shape[0]):
-        mu = features[labels == c].mean(0)
-        cos.append(readout[c] @ mu / (np.linalg.norm(readout[c]) * np.linalg.norm(mu) + 1e-30))
-    return float(np.mean(cos))
-
-
-def compute_run_measures(start: dict, end: dict, data: dict) -> dict:
-    """Compare the start and end snapshots of one run (keys: see experiments_mlp.MlpOps.mlp_snapshot)."""
-    y, lab = data["y_train"], data["label_train"]
-    kta0, kta1 = compute_centered_alignment(start["feat"], y), compute_centered_alignment(end["feat"], y)
-    cos0 = compute_readout_feature_cosine(start["readout"], start["feat"], lab)
-    cos1 = compute_readout_feature_cosine(end["readout"], end["feat"], lab)
-    log_norm = np.log(np.array(end["norms"]) / np.array(start["norms"]))
-    return {
-        "ntk_rel_change": relative_change(end["ntk"], start["ntk"]),
-        "ntk_norm_ratio": float(np.linalg.norm(end["ntk"]) / np.linalg.norm(start["ntk"])),
-        "kta_start": kta0, "kta_end": kta1, "kta_gain": kta1 - kta0,
-        "readout_cos_start": cos0, "readout_cos_end": cos1,
-        "max_abs_log_norm_ratio": float(np.abs(log_norm).max()), "log_norm_ratios": log_norm,
-        "test_acc": float(np.mean(end["test_pred"] == data["label_test"])),
-        "train_loss_end": end["loss"],
-    }
-
-
-def compute_mlp_summary(runs: dict, alphas, trend_widths) -> dict:
-    """C7 metrics from per-run measures: runs[("alpha", a)] and runs[("width", w)]."""
-    small, large = runs[("alpha", min(alphas))], runs[("alpha", max(alphas))]
-    first, last = runs[("width", trend_widths[0])], runs[("width", trend_widths[-1])]
-    not_large = [runs[("alpha", a)]["test_acc"] for a in alphas if a <= 1.0]
-    drop_cos = 1.0 - large["readout_cos_end"] / large["readout_cos_start"]
-    out = {
-        "small_init_kta_gain": small["kta_gain"],
-        "kta_gain_small_minus_2x_large": small["kta_gain"] - 2.0 * max(large["kta_gain"], 0.0),
-        "large_init_disalignment": float(max(drop_cos, 1.0 - large["ntk_norm_ratio"])),
-        "ntk_change_width_ratio": last["ntk_rel_change"] / first["ntk_rel_change"],
-        "rescaling_feature_logratio": small["max_abs_log_norm_ratio"],
-        "rescaling_kernel_logratio": last["max_abs_log_norm_ratio"],
-        "acc_gap_small_minus_large": float(max(not_large) - large["test_acc"]),
-    }
-    for key, m in runs.items():
-        for name in ("ntk_rel_change", "kta_gain", "readout_cos_start", "readout_cos_end", "test_acc",
-                     "ntk_norm_ratio", "max_abs_log_norm_ratio", "lr"):
-            out[f"{key[0]}_{key[1]:g}_{name}"] = m[name]
-    return out

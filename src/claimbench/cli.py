@@ -1,12 +1,15 @@
-"""The `claimbench` command: list | run | report | summary | check | new.
+"""The `claimbench` command: list | run | report | summary | check | sweep | new | assignment.
 
     claimbench list [--show-params]
     claimbench run three_mechanisms [--profile fast] [--backend torch|jax|all] [--device cpu|cuda|auto]
                    [--seeds N] [--set key=value ...] [--threads N]
-    claimbench report [--profile P|all]    # reports/index.html, summary.md, verdicts.csv from reports/runs
-    claimbench summary [--profile P|all]   # print the verdict table and where the report is
-    claimbench check [--profile P|all]     # exit 1 if any claim is FAIL or ERROR
+                   # with --set or --seeds: a variant, written to reports/variants/... (claimbench.variants)
+    claimbench report [--profile P|all] [--variants]   # reports/index.html, summary.md, verdicts.csv
+    claimbench summary [--profile P|all] [--variants]  # print the verdict table and where the report is
+    claimbench check [--profile P|all] [--variants]    # exit 1 if any claim is FAIL or ERROR
+    claimbench sweep PAPER --grid KEY=V1,V2 ... | --name SWEEP   # see claimbench.sweep.command
     claimbench new SLUG --title T --arxiv ID [--authors A] [--root .]   # scaffold papers/SLUG
+    claimbench assignment build|grade PAPER ...   # course assignments (claimbench.course.cli)
     (P defaults to suite.profile in params.yaml, the profile `dvc repro` runs)
 
 Exit codes: 0 ok; 1 `check` found FAIL, ERROR or BROKEN; 2 bad input, or the run folder is busy with
@@ -28,6 +31,7 @@ from pathlib import Path
 
 from claimbench import registry
 from claimbench.claims import PROFILES
+from claimbench.course import cli as course_cli
 from claimbench.devices import DEVICES
 from claimbench.params import ParamsError, describe, parse_set, show, show_path, suite_profile
 
@@ -65,11 +69,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override one param of the profile (PAPER.KEY=VALUE when running several papers)")
     run.add_argument("--threads", default=None, help="BLAS/torch threads (default: $CLAIMBENCH_THREADS or 1)")
+    course_cli.add_parser(sub, _Parser)
     for name, text in (("report", "build reports/index.html, summary.md, verdicts.csv"),
                        ("summary", "print the verdict table"), ("check", "exit 1 if any claim FAILs or ERRORs")):
         sp = sub.add_parser(name, help=text)
         sp.add_argument("--profile", default=None, choices=[*PROFILES, "all"],
                         help="profile to show (default: suite.profile of params.yaml, as dvc repro runs)")
+        sp.add_argument("--variants", action="store_true",
+                        help="also show variant runs (--set / --seeds / sweep points), badged")
+    from claimbench.sweep.command import add_parser
+
+    add_parser(sub)
     _add_new(sub)
     return p
 
@@ -84,6 +94,9 @@ def _add_new(sub) -> None:
 
 
 def cmd_list(args) -> int:
+    from claimbench.sweep.spec import named_sweeps
+
+    params_path = Path(args.params)
     for slug in registry.discover_papers():
         paper = registry.load_paper(slug)
         print(f"{slug}: {paper.info.authors}, \"{paper.info.title}\" (arXiv {paper.info.arxiv})")
@@ -93,6 +106,12 @@ def cmd_list(args) -> int:
         if args.show_params:
             for name, tp, doc in describe(paper.params_cls):
                 print(f"    param {name} ({tp}): {doc}")
+        for s in (named_sweeps(params_path, slug) if params_path.is_file() else {}).values():
+            n = 1
+            for _, values in s.grid:
+                n *= len(values)
+            print(f"  sweep {s.name}: {' x '.join(s.keys)} ({n} points, {s.profile}, {', '.join(s.backends)})"
+                  + (f": {s.doc}" if s.doc else ""))
     return 0
 
 
@@ -170,7 +189,7 @@ def _print_broken(df) -> None:
 
 def cmd_run(args) -> int:
     from claimbench import results, runner
-    from claimbench.report.build import collect, terminal_table
+    from claimbench.report.build import collect_folders, terminal_table
 
     out = _out_dir(args.out)
     threads, seeds = _threads(args.threads), _seeds(args.seeds)
@@ -182,14 +201,15 @@ def cmd_run(args) -> int:
              for paper in dict.fromkeys(args.papers) for backend in backends]
     with contextlib.ExitStack() as locks:  # refuse at once if another run holds any of the folders
         for spec in specs:
-            locks.enter_context(results.run_lock(results.run_dir(out, spec.paper.slug, spec.backend, spec.profile)))
+            locks.enter_context(results.run_lock(spec.folder(out)))
         for spec in specs:
             runner.execute(spec, out)
-    df = collect(out, args.profile)
-    df = df[df.paper.isin(args.papers) & df.backend.isin(backends)]
+    df = collect_folders(out, [(spec.folder(out), spec.variant) for spec in specs])
     print(terminal_table(df))
     _print_broken(df)
-    print(f"results: {out / 'runs'}  (build the report with `claimbench report`)")
+    where = sorted({str(spec.folder(out).parent) for spec in specs})
+    note = " (a variant: `claimbench report --variants` shows it)" if any(s.variant for s in specs) else ""
+    print(f"results: {', '.join(where)}{note}  (build the report with `claimbench report`)")
     return 0
 
 
@@ -197,7 +217,7 @@ def cmd_report(args) -> int:
     from claimbench.report.build import build, terminal_table
 
     out, profile = _out_dir(args.out), _profile(args)
-    df = build(out, profile)
+    df = build(out, profile, args.variants)
     print(terminal_table(df))
     _print_broken(df)
     print(f"report: {Path(args.out) / 'index.html'}  (table: {Path(args.out) / 'summary.md'})")
@@ -208,7 +228,7 @@ def cmd_summary(args) -> int:
     from claimbench.report.build import collect, terminal_table
 
     out, profile = _out_dir(args.out), _profile(args)
-    df = collect(out, profile)
+    df = collect(out, profile, args.variants)
     print(terminal_table(df))
     _print_broken(df)
     print(f"report: {(out / 'index.html').resolve()}")
@@ -219,7 +239,7 @@ def cmd_check(args) -> int:
     from claimbench.report.build import collect
 
     out, profile = _out_dir(args.out), _profile(args)
-    df = collect(out, profile)
+    df = collect(out, profile, args.variants)
     if df.empty:
         raise UsageError(f"no results under {show_path(out / 'runs')}: run `claimbench run PAPER` first")
     bad = df[df.status.isin(["FAIL", "ERROR"])]
@@ -247,8 +267,14 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from claimbench.sweep import command
+
+    return command.run(args, _out_dir(args.out), _threads(args.threads), _seeds)
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "summary": cmd_summary, "check": cmd_check,
-            "new": cmd_new}
+            "sweep": cmd_sweep, "new": cmd_new, "assignment": course_cli.main}
 
 
 def _say(prefix: str, message: object) -> None:

@@ -273,13 +273,14 @@ def suite_profile(path: Path) -> str:
     return profile
 
 
-def load(cls: type, path: Path, paper: str, profile: str, overrides: Mapping[str, Any] = ()) -> Any:
-    """Load and validate one paper's profile from params.yaml, applying `--set` overrides first."""
+def load(cls: type, path: Path, paper: str, profile: str, overrides: Mapping[str, Any] = (),
+         origin: str = "--set") -> Any:
+    """Load and validate one paper's profile from params.yaml, applying overrides (from `origin`) first."""
     data = read_yaml(path)
     section = profile_values(data, paper, profile, path)
     origins = {k: f"{show_path(path)} line {n}" for k, n in getattr(section, "lines", {}).items()}
     overrides = dict(overrides)
-    origins.update({k: "--set" for k in overrides})
+    origins.update({k: origin for k in overrides})
     return build(cls, {**section, **overrides}, f"{paper}.{profile}", origins)
 
 

@@ -8,6 +8,8 @@ reports/runs/<paper>/<backend>/<profile>/
     figures/*.png       the paper's figures
     meta.json           git commit, package versions, device, threads, seeds, params, wall times
 reports/metrics/<paper>.<backend>.<profile>.json   pass/fail counts (what `dvc metrics show` lists)
+reports/variants/<paper>/<backend>/<profile>/<variant>/   the same files for a run with overrides
+                        (`--set`, `--seeds`, a sweep point; see claimbench.variants); no metrics file
 
 A run holds `reports/runs/<paper>/<backend>/.<profile>.lock` while it runs (a second run of the same
 folder is refused with the owner's pid), writes into `.<profile>.staging-<pid>-*`, checks the staged
@@ -44,9 +46,11 @@ class RunBusy(Exception):
     """Another live process is writing the same run folder (one line naming it)."""
 
 
-def run_dir(out_root: Path, paper: str, backend: str, profile: str) -> Path:
-    """Where one run's results live."""
-    return Path(out_root) / "runs" / paper / backend / profile
+def run_dir(out_root: Path, paper: str, backend: str, profile: str, variant: str | None = None) -> Path:
+    """Where one run's results live: the canonical folder, or the named variant's folder."""
+    if variant is None:
+        return Path(out_root) / "runs" / paper / backend / profile
+    return Path(out_root) / "variants" / paper / backend / profile / variant
 
 
 def metrics_path(out_root: Path, paper: str, backend: str, profile: str) -> Path:
@@ -269,13 +273,19 @@ def count_statuses(verdicts) -> dict[str, int]:
     return counts
 
 
+# Generated outputs: a run rewrites them, so a change there does not make the source tree dirty.
+GENERATED = ("reports", "dvc.lock")
+
+
 def _git_commit(cwd: Path) -> str:
+    """HEAD's sha, with '+dirty' when a tracked file other than the generated outputs has changed."""
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+        spec = [":(top)", *(f":(top,exclude){p}" for p in GENERATED)]
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *spec], cwd=cwd,
                                capture_output=True, text=True, timeout=10).stdout.strip()
-        return (sha + ("+dirty" if dirty else "")) or "unknown"
+        return (sha + ("+dirty" if sha and dirty else "")) or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 

@@ -48,6 +48,18 @@ def find_runs(out_root: Path, profile: str | None = None) -> list[Path]:
     return sorted(found)
 
 
+def find_variants(out_root: Path, profile: str | None = None) -> list[Path]:
+    """Every variant folder out_root/variants/<paper>/<backend>/<profile>/<name>, sorted."""
+    base = Path(out_root) / "variants"
+    found = []
+    for paper in _visible_dirs(base):
+        for backend in _visible_dirs(paper):
+            for prof in _visible_dirs(backend):
+                if profile is None or prof.name == profile:
+                    found += _visible_dirs(prof)
+    return sorted(found)
+
+
 def _visible_dirs(folder: Path) -> list[Path]:
     try:
         return [p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir()]
@@ -187,8 +199,8 @@ def _agrees_with_measurements(verdicts, claims: Mapping[str, Claim], measurement
                                 f"{c.metric} of {c.experiment} seed {seed} disagrees with verdicts.json ({c.id})")
 
 
-def read_meta(folder: Path, paper: str, backend: str, profile: str) -> dict:
-    """meta.json: an object whose paper/backend/profile are those of the folder."""
+def read_meta(folder: Path, paper: str, backend: str, profile: str, variant: str | None = None) -> dict:
+    """meta.json: an object whose paper/backend/profile (and variant name, None if canonical) are the folder's."""
     path = folder / "meta.json"
     meta = read_json(path)
     if not isinstance(meta, dict):
@@ -196,6 +208,11 @@ def read_meta(folder: Path, paper: str, backend: str, profile: str) -> dict:
     for key, want in (("paper", paper), ("backend", backend), ("profile", profile)):
         if meta.get(key) != want:
             raise BrokenRun(path, f"{key} is {str(meta.get(key))[:40]!r} but the folder is for {want!r}")
+    got = meta.get("variant")
+    name = got.get("name") if isinstance(got, dict) else got
+    if name != variant or (got is not None and not isinstance(got, dict)):
+        want = f"variant {variant!r}" if variant else "the canonical run"
+        raise BrokenRun(path, f"variant is {str(name)[:60]!r} but the folder is for {want}")
     for key in ("figures", "claim_wall_s"):
         if not isinstance(meta.get(key, {}), dict):
             raise BrokenRun(path, f"{key} is not an object")
@@ -252,16 +269,17 @@ def check_metrics(path: Path, verdicts) -> None:
 
 
 def load_run(folder: Path, claims: Mapping[str, Claim] | None = None, metrics: Path | None = None,
-             expect: tuple[str, str, str] | None = None) -> dict:
+             expect: tuple[str, str, str] | None = None, variant: str | None = None) -> dict:
     """Read and check one run folder; raise BrokenRun naming the first file that is wrong.
 
     `expect` is (paper, backend, profile) (default: the folder's last three names); `claims` (id -> Claim)
-    enables the cross-check with measurements.json; `metrics` the check of the DVC metrics file.
+    enables the cross-check with measurements.json; `metrics` the check of the DVC metrics file;
+    `variant` the variant name meta.json must record (None: a canonical run).
     """
     folder = Path(folder)
     paper, backend, profile = expect or folder.parts[-3:]
     try:
-        meta = read_meta(folder, paper, backend, profile)
+        meta = read_meta(folder, paper, backend, profile, variant)
         verdicts = read_verdicts(folder)
         _agrees_with_measurements(verdicts, claims or {}, read_measurements(folder), folder)
         for name in meta.get("figures", {}).values():
@@ -274,9 +292,11 @@ def load_run(folder: Path, claims: Mapping[str, Claim] | None = None, metrics: P
     return {"verdicts": verdicts, "meta": meta, "folder": folder}
 
 
-def check_complete(folder: Path, paper: str, backend: str, profile: str, claims: Mapping[str, Claim]) -> None:
+def check_complete(folder: Path, paper: str, backend: str, profile: str, claims: Mapping[str, Claim],
+                   variant: str | None = None) -> dict:
     """Before a staged run replaces the old one: it must read back whole, with one verdict per claim."""
-    run = load_run(folder, claims, expect=(paper, backend, profile))
+    run = load_run(folder, claims, expect=(paper, backend, profile), variant=variant)
     got = {v.claim_id for v in run["verdicts"]}
     if got != set(claims):
         raise BrokenRun(folder / "verdicts.json", f"holds {len(got)} of the paper's {len(claims)} claims")
+    return run

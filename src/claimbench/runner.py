@@ -6,11 +6,12 @@ other experiments, claims and papers go on. The run holds its folder's lock from
 run of the same paper/backend/profile is refused), writes everything to a staging folder, checks it
 reads back complete and consistent, then swaps it in with the DVC metrics file. An OSError while
 writing results or figures (disk full) fails the run and leaves the previous one in place.
+A run with overrides, its own seed count or a claim selection is a variant: same code path, written to
+its variant folder (claimbench.variants), no DVC metrics file.
 """
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -18,29 +19,22 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from claimbench import params as params_mod
-from claimbench import registry, results, results_check
-from claimbench.claims import Claim, Verdict, evaluate, skipped
+from claimbench import registry, results, results_check, variants
+from claimbench.claims import Claim, Status, Verdict, evaluate, skipped
 from claimbench.progress import progress
+from claimbench.threads import limit_threads
 
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 MAX_SEEDS = 1000  # --seeds: more is a typo, not an experiment
 MAX_THREADS = 1024
 
 
 def configure_threads(threads: int, backend: str) -> None:
-    """Pin BLAS/OpenMP (and torch) to `threads` threads; call before the framework is imported.
+    """Pin BLAS/OpenMP, torch and XLA to `threads` threads (see claimbench.threads).
 
-    jax/XLA has no thread-count flag; `--xla_cpu_multi_thread_eigen=false` (set here unless XLA_FLAGS
-    is already set) keeps its Eigen kernels single-threaded.
+    The environment is set for libraries that load later; threadpoolctl caps the ones already loaded,
+    so a run in a process that imported numpy first computes with the same thread count.
     """
-    for var in THREAD_VARS:
-        os.environ[var] = str(threads)
-    if backend == "torch":
-        import torch
-
-        torch.set_num_threads(threads)
-    else:
-        os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+    limit_threads(threads, backend)
 
 
 @dataclass(frozen=True)
@@ -54,11 +48,27 @@ class RunSpec:
     device: str = "cpu"  # resolved: cpu or cuda
     seeds: int | None = None  # None: each claim's own `seeds` (1 in the smoke profile)
     threads: int = 1
+    overrides: tuple[tuple[str, Any], ...] = ()  # (key, validated value), sorted: what makes a variant
+    only: tuple[str, ...] = ()  # names of the claims to run (empty: all); the others are SKIP
+
+    @property
+    def variant(self) -> str | None:
+        """The variant folder name, or None for the canonical run."""
+        return variants.name_of(dict(self.overrides), self.seeds, self.only)
+
+    def folder(self, out_root: Path) -> Path:
+        """Where this run's results go: the canonical run folder, or its variant folder."""
+        return results.run_dir(out_root, self.paper.slug, self.backend, self.profile, self.variant)
 
 
 def make_spec(paper: str, backend: str, profile: str, *, params_path: Path, overrides: Mapping = (),
-              device: str = "cpu", seeds: int | None = None, threads: int = 1) -> RunSpec:
-    """Load the paper and validate its params (raises ParamsError with a one-line message)."""
+              device: str = "cpu", seeds: int | None = None, threads: int = 1, only: tuple[str, ...] = (),
+              configure: bool = True, origin: str = "--set") -> RunSpec:
+    """Load the paper and validate its params (raises ParamsError with a one-line message).
+
+    `configure=False` only validates: threads are not set and the device is kept as asked (a sweep
+    validates every point before submitting it, and each worker configures itself).
+    """
     params_mod.read_yaml(params_path)  # a missing or broken file is reported before anything else
     loaded = registry.load_paper(paper)
     registry.check_backend(backend)
@@ -66,11 +76,19 @@ def make_spec(paper: str, backend: str, profile: str, *, params_path: Path, over
         raise params_mod.ParamsError(f"--seeds {params_mod.show(seeds)}: expected an integer in [1, {MAX_SEEDS}]")
     if not 1 <= threads <= MAX_THREADS:
         raise params_mod.ParamsError(f"threads {params_mod.show(threads)}: expected an integer in [1, {MAX_THREADS}]")
-    p = params_mod.load(loaded.params_cls, params_path, paper, profile, overrides)
+    names, only = [c.name for c in loaded.claims], tuple(sorted(set(only)))
+    for name in only:
+        if name not in names:
+            raise params_mod.ParamsError(f"claim {params_mod.show(name)}: {paper} has no such claim; "
+                                         f"known: {', '.join(names)}")
+    p = params_mod.load(loaded.params_cls, params_path, paper, profile, overrides, origin)
+    fixed = tuple((k, getattr(p, k)) for k in sorted(dict(overrides)))
+    if not configure:
+        return RunSpec(loaded, backend, profile, p, device, seeds, threads, fixed, only)
     configure_threads(threads, backend)
     from claimbench.devices import resolve_device
 
-    return RunSpec(loaded, backend, profile, p, resolve_device(device, backend), seeds, threads)
+    return RunSpec(loaded, backend, profile, p, resolve_device(device, backend), seeds, threads, fixed, only)
 
 
 def seeds_for(claim: Claim, spec: RunSpec) -> int:
@@ -120,16 +138,33 @@ def execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
 
     The run folder's lock is held from the start (raises results.RunBusy if another process holds it).
     """
-    final = results.run_dir(out_root, spec.paper.slug, spec.backend, spec.profile)
-    with results.run_lock(final):
+    with results.run_lock(spec.folder(out_root)):
         return _execute(spec, out_root)
+
+
+def _not_selected(claim: Claim, spec: RunSpec) -> Verdict:
+    """The SKIP verdict of a claim left out of a run that selects claims (a sweep's)."""
+    return Verdict(claim_id=claim.id, status=Status.SKIP, expected=str(claim.expect),
+                   message=f"not selected: this run measures only {', '.join(spec.only)}")
+
+
+def _verdicts(spec: RunSpec, outputs: dict, errors: dict) -> list[Verdict]:
+    out = []
+    for c in spec.paper.claims:
+        if spec.profile not in c.profiles:
+            out.append(skipped(c, spec.profile))
+        elif spec.only and c.name not in spec.only:
+            out.append(_not_selected(c, spec))
+        else:
+            out.append(_claim_verdict(c, seeds_for(c, spec), outputs, errors))
+    return out
 
 
 def _execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
     t_start = time.perf_counter()
     device = spec.device
     module = registry.backend_module(spec.paper.slug, spec.backend)
-    active = [c for c in spec.paper.claims if spec.profile in c.profiles]
+    active = [c for c in spec.paper.claims if spec.profile in c.profiles and (not spec.only or c.name in spec.only)]
     needed: dict[str, int] = {}
     for c in active:
         needed[c.experiment] = max(needed.get(c.experiment, 0), seeds_for(c, spec))
@@ -148,8 +183,7 @@ def _execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
             errors[(exp, seed)] = err
         else:
             outputs[(exp, seed)] = out
-    verdicts = [_claim_verdict(c, seeds_for(c, spec), outputs, errors) if c in active
-                else skipped(c, spec.profile) for c in spec.paper.claims]
+    verdicts = _verdicts(spec, outputs, errors)
     _write(spec, out_root, device, verdicts, outputs, errors, times, time.perf_counter() - t_start)
     return verdicts
 
@@ -182,12 +216,12 @@ def _draw_figures(slug: str, outputs: dict, folder: Path) -> tuple[dict, str]:
 
 def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> None:
     slug = spec.paper.slug
-    final = results.run_dir(out_root, slug, spec.backend, spec.profile)
+    final = spec.folder(out_root)
     companions = {}
     claims = {c.id: c for c in spec.paper.claims}
 
     def complete(folder: Path) -> None:
-        results_check.check_complete(folder, slug, spec.backend, spec.profile, claims)
+        results_check.check_complete(folder, slug, spec.backend, spec.profile, claims, spec.variant)
 
     with results.staging_dir(final, check=complete, companions=companions) as tmp:
         scalars: dict[str, dict] = {}
@@ -205,10 +239,20 @@ def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> No
                 "claim_wall_s": _claim_wall(spec, verdicts, times),
                 "experiment_wall_s": {f"{e}/seed{s}": round(t, 3) for (e, s), t in sorted(times.items())},
                 "experiment_errors": {f"{e}/seed{s}": m for (e, s), m in sorted(errors.items())},
+                "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "code": variants.code_fingerprint(spec.paper.folder), "variant": _variant_meta(spec),
                 **results.environment_meta(Path.cwd())}
         results.write_json(tmp / "meta.json", meta)
-        metrics = results.metrics_path(out_root, slug, spec.backend, spec.profile)
-        companions[metrics] = results.json_text(results.count_statuses(verdicts))
+        if spec.variant is None:  # the DVC metrics file counts the canonical run only
+            metrics = results.metrics_path(out_root, slug, spec.backend, spec.profile)
+            companions[metrics] = results.json_text(results.count_statuses(verdicts))
+
+
+def _variant_meta(spec: RunSpec) -> dict | None:
+    """meta.json's record of what makes this run a variant (None for the canonical run)."""
+    if spec.variant is None:
+        return None
+    return {"name": spec.variant, **variants.key_of(dict(spec.overrides), spec.seeds, spec.only)}
 
 
 def _claim_wall(spec: RunSpec, verdicts: list[Verdict], times: dict) -> dict[str, float]:

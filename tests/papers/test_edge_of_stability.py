@@ -62,9 +62,33 @@ def test_shared_helpers():
     assert data_mod.batch_schedule(10, 0, 3, 0, "s").shape == (3, 10)
     np.testing.assert_allclose(experiments.xi(np.array([2.0, 4.0]), "layer_normalized", 1.0), [0.5, 0.25])
     np.testing.assert_allclose(experiments.xi(np.array([2.0, 4.0]), "none", 1.0), [1.0, 1.0])
+    np.testing.assert_allclose(experiments.xi(None, "fb_normalized", 2.0, np.array([4.0, 0.5])), [0.5, 4.0])
     with pytest.raises(NotImplementedError):
         experiments.xi(np.array([1.0]), "paper", 1.0)
     assert theory.eos_threshold(0.2) == 10.0
+
+
+def test_late_and_mechanism_summaries():
+    hist = {"eig_steps": np.arange(0, 401, 25), "sharpness": np.full(17, 30.0),
+            "xi": np.tile([1.0, 1.0, 0.5], (17, 1))}
+    hist["sharpness"][12:] = [11.0, 9.0, 11.0, 9.0, 10.5]  # steps 300..400: median 10.5
+    assert measures.compute_late_median_over_eos(hist["sharpness"], hist["eig_steps"], 0.2, 400) == 1.05
+    assert measures.compute_late_median_over_eos(hist["sharpness"][:5], hist["eig_steps"], 0.2, 400) == 1e300
+    # η ξ_L λ / 2 = 0.05 λ over the 9 logs at steps ≥ 200: λ = 30 ×4, 11, 9, 11, 9, 10.5 → median λ = 11
+    assert measures.compute_last_layer_edge_ratio(hist, 0.2) == pytest.approx(0.05 * 11.0)
+
+
+def test_every_proposed_claim_runs_under_both_scalings():
+    from papers.edge_of_stability import claims
+
+    by_id = {c.id: c for c in claims.CLAIMS}
+    twins = [c for c in claims.CLAIMS if c.id.endswith("_layer_normalized")]
+    assert len(twins) == 11
+    for t in twins:
+        c = by_id[t.id.removesuffix("_layer_normalized")]
+        assert t.metric == "cmp_" + c.metric and t.expect == c.expect and t.experiment == c.experiment
+        assert c.statement.startswith("[ξ = fb_normalized]") and t.statement.startswith("[ξ = layer_normalized")
+    assert by_id["edge_of_stability.proposed_stays_beyond_edge"].source.kind == "derived"
 
 
 def test_data_is_seeded_and_standardised():
@@ -76,25 +100,63 @@ def test_data_is_seeded_and_standardised():
     assert d["x"].shape == (1297, 64) and d["y"].shape[1] == 10 and d["x_probe"].shape == (500, 64)
 
 
-def test_torch_and_jax_nets_agree_step_by_step():
-    pytest.importorskip("torch")
-    pytest.importorskip("jax")
+def _explicit_fb_norms(x, y, ws):
+    """(‖G_k‖_F, ‖X_{k−1}‖_F, ‖∂L_B/∂h_k‖_F) per layer by a hand-written numpy forward/backward pass."""
+    feats, pres = [x], []
+    for k, w in enumerate(ws):
+        pres.append(feats[-1] @ w.T)
+        feats.append(np.maximum(pres[-1], 0.0) if k < len(ws) - 1 else pres[-1])
+    dh = (feats[-1] - y) / len(x)  # ∂L_B/∂h_L for L_B = (1/2B) Σ‖f − y‖²
+    out = []
+    for k in reversed(range(len(ws))):
+        out.append((np.linalg.norm(dh.T @ feats[k]), np.linalg.norm(feats[k]), np.linalg.norm(dh)))
+        dh = (dh @ ws[k]) * (pres[k - 1] > 0) if k else dh
+    return np.array(out[::-1]).T
+
+
+def _nets(p, data):
     from papers.edge_of_stability.jax_impl import JaxNet
     from papers.edge_of_stability.torch_impl import TorchNet
 
+    ws = data_mod.init_weights(data_mod.proposed_widths(16, 4, 3, 8, 2.0), 0, "proposed", 2.0)
+    return [cls(ws, "relu", False, data["x"], data["y"]) for cls in (TorchNet, JaxNet)]
+
+
+def test_fb_scaling_matches_an_explicit_backward_pass_in_both_backends():
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
     p = _profile("smoke")
     data = data_mod.make_data(p, 0)
-    ws = data_mod.init_weights(data_mod.proposed_widths(16, 4, 3, 8, 2.0), 0, "proposed", 2.0)
-    nets = [cls(ws, "relu", False, data["x"], data["y"]) for cls in (TorchNet, JaxNet)]
+    nets = _nets(p, data)
+    for net in nets:
+        net.run_steps(np.tile(np.arange(len(data["x"])), (3, 1)), 0.2, "fb_normalized", 1.0)
+    g, xn, dn = _explicit_fb_norms(data["x"], data["y"], nets[0].weights())
+    for net in nets:
+        fb = net.xi_values(data["x"], data["y"], "fb_normalized", 2.0)
+        np.testing.assert_allclose(fb, 2.0 / (xn * dn), rtol=1e-12)
+        # ‖G_k‖_F ≤ ‖X_{k−1}‖_F ‖∂L/∂h_k‖_F: the fb step is never longer than the stand-in's (η·c)
+        assert np.all(fb * g <= 2.0 * (1 + 1e-12))
+        np.testing.assert_allclose(net.xi_values(data["x"], data["y"], "layer_normalized", 2.0), 2.0 / g,
+                                   rtol=1e-12)
+
+
+@pytest.mark.parametrize("scaling", ["layer_normalized", "fb_normalized"])
+def test_torch_and_jax_nets_agree_step_by_step(scaling):
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    p = _profile("smoke")
+    data = data_mod.make_data(p, 0)
+    nets = _nets(p, data)
     batches = data_mod.batch_schedule(len(data["x"]), 16, 5, 0, "b")
-    losses = [n.run_steps(batches, 0.2, "layer_normalized", 1.0) for n in nets]
+    losses = [n.run_steps(batches, 0.2, scaling, 1.0) for n in nets]
     assert_close(*losses, "float64")
     for wt, wj in zip(*(n.weights() for n in nets), strict=True):
         assert_close(wt, wj, "float64")
+    assert_close(*(n.xi_values(data["x"], data["y"], scaling, 1.0) for n in nets), "float64")
     v = np.random.default_rng(1).standard_normal(nets[0].n_params)
     hv = [n.matvec(data["x"], data["y"])(v) for n in nets]
     assert_close(*hv, "float64")
-    d = nets[0].direction(data["x"], data["y"], "layer_normalized", 1.0)
+    d = nets[0].direction(data["x"], data["y"], scaling, 1.0)
     etas = np.array([0.02, 0.01])
     (at, lt, et), (aj, lj, ej) = (n.taylor(data["x"], data["y"], d, "frozen", etas) for n in nets)
     assert_close(at, aj, "float64")

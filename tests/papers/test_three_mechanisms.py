@@ -9,8 +9,8 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from claimbench import params as params_mod
-from claimbench.tolerances import tolerance
-from papers.three_mechanisms import data, experiments_phase, measures, theory
+from claimbench.tolerances import assert_close, tolerance
+from papers.three_mechanisms import data, data_c7, experiments_phase, measures, measures_c7, theory
 from papers.three_mechanisms.config import Params
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,30 +152,134 @@ def test_same_seed_same_numbers_and_seeds_differ(smoke, backends):
     assert not np.array_equal(a["f_gd"], c["f_gd"])
 
 
-def test_mlp_ntk_factorisation_equals_full_jacobian_and_backends_agree(backends):
+# ---- C7 ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fig1_smoke(smoke, backends):
+    """two_layer_fig1 at smoke size on both backends (torch, jax)."""
+    return tuple(impl.EXPERIMENTS["two_layer_fig1"](smoke, 0, "cpu") for impl in backends)
+
+
+def test_twolayer_linear_net_follows_closed_form_at_smoke(smoke, fig1_smoke):
+    """The linear two-layer net's measured ζ(t) follows theory.solve in both cases, on both backends."""
+    assert smoke.tl_width <= 64
+    for out in fig1_smoke:
+        th, zeta = out["curve_theory_zeta_linear"], out["curve_zeta_linear"]
+        assert np.abs(zeta - th).max() <= 1e-2  # Euler error ∝ c = 0.02: ~1e-3 measured
+        assert zeta[-1, 0] > 0.99 and zeta[-1, 1] < 0.5 * zeta[0, 1]  # both cases actually moved
+        assert out["linear_align_steps"] < smoke.tl_cap  # converged, not cap-limited
+
+
+def test_twolayer_closed_form_comparison_catches_a_wrong_time_axis(smoke, fig1_smoke):
+    """The comparison can fail: ζ against the closed form at t/2 is far off."""
+    out = fig1_smoke[0]
+    init = data_c7.init_twolayer(smoke, 0, "linear", data_c7.make_grid(smoke.tl_points))
+    a = float(np.mean(init["y"][0] * data_c7.make_grid(smoke.tl_points)))
+    wrong = theory.solve(init["u0"][0], init["w0"][0], a=a, kappa=smoke.tl_width**-0.5,
+                         times=out["curve_t_linear"][:, 0] / 2)["cos"]
+    assert np.abs(out["curve_zeta_linear"][:, 0] - wrong).max() > 0.1
+
+
+def test_twolayer_curves_agree_across_backends(fig1_smoke):
+    """Every C7a curve and scalar: torch (written-out gradients) = jax (autodiff) to float64 metric tolerance."""
+    a, b = fig1_smoke
+    assert a.keys() == b.keys()
+    for k in a:
+        assert np.shape(a[k]) == np.shape(b[k]), k
+        assert_close(a[k], b[k], "float64", "metric", err_msg=k)
+
+
+@pytest.mark.parametrize("act", data_c7.ACTIVATIONS)
+def test_twolayer_gradient_and_ntk_trace_match_autodiff(act, backends):
+    import jax
     import torch
 
     torch_impl, jax_impl = backends
-    x = data.make_data(8)["x_probe"]
-    layers = data.init_weights(0, 12, 1.0, "test")
-    theta = [torch.tensor(p) for layer in layers for p in layer]
-    names = [str(i) for i in range(len(theta))]
-    jac = torch.func.jacrev(lambda p: torch_impl._forward([p[k] for k in names], torch.tensor(x))[0])(
-        dict(zip(names, theta, strict=True)))
-    J = torch.cat([j.reshape(len(x), 10, -1) for j in jac.values()], 2).double()
-    full = torch.einsum("pcn,qcn->pq", J, J).numpy()
-    fact = torch_impl._probe_ntk(theta, torch.tensor(x))
-    assert np.abs(fact - full).max() <= tolerance("float32")["rtol"] * np.abs(full).max()
-    import jax.numpy as jnp
-    fact_jax = jax_impl._probe_ntk([jnp.asarray(p) for layer in layers for p in layer], jnp.asarray(x))
-    assert np.abs(fact_jax - full).max() <= tolerance("float32")["rtol"] * np.abs(full).max()
+    rng = np.random.default_rng(3)
+    u, w, y = rng.standard_normal((2, 12)), rng.standard_normal((2, 12)), rng.standard_normal((2, 5))
+    z = data_c7.make_grid(5)
+    got = torch_impl._twolayer_grads(*(torch.tensor(x) for x in (u, w, z, y)), act, 12**-0.5)
+    # one compile for all activations: the activation index is traced (lax.switch)
+    want = jax.jit(jax_impl._twolayer_stats)(u, w, z, y, jax_impl._ACT_ORDER.index(act))
+    for g, h in zip(got, want, strict=True):
+        assert_close(g.numpy(), np.asarray(h), "float64", "step")
+    f = data_c7.twolayer_output(u, w, z, act)  # the numpy reference forward pass
+    assert_close(0.5 * ((f - y) ** 2).mean(1), got[0].numpy(), "float64", "step")
 
 
-def test_mlp_experiment_agrees_across_backends(smoke, backends):
-    torch_impl, jax_impl = backends
-    p = dataclasses.replace(smoke, mlp_steps=5)
-    a, b = torch_impl.EXPERIMENTS["mlp_digits"](p, 0, "cpu"), jax_impl.EXPERIMENTS["mlp_digits"](p, 0, "cpu")
+def test_mlp_written_derivatives_equal_autograd(backends):
+    """torch_impl's backprop (Jᵀg) and tangent propagation (J·t) against torch.autograd on the same net."""
+    import torch
+    from torch.autograd.functional import jvp
+
+    torch_impl, _ = backends
+    x = torch.tensor(data_c7.make_data(8)["x_probe"])
+    theta = [torch.tensor(p, requires_grad=True) for layer in data_c7.init_weights(0, (64, 12, 12, 10), 0.7, "t")
+             for p in layer]
+    g = torch.randn(8, 10, generator=torch.Generator().manual_seed(0))
+    out, hs, masks = torch_impl._mlp_forward(theta, x)
+    want = torch.autograd.grad(out, theta, grad_outputs=g)
+    with torch.no_grad():
+        got = torch_impl._mlp_vjp(theta, hs, masks, g)
+    for a, b in zip(got, want, strict=True):
+        assert_close(a.detach().numpy(), b.numpy(), "float32", "step")
+    tangent = tuple(torch.full_like(p, 0.01) for p in theta)
+    f = lambda *ps: torch_impl._mlp_forward(list(ps), x)[0]  # noqa: E731
+    with torch.no_grad():
+        got_jvp = torch_impl._mlp_jvp(theta, hs, masks, tangent)
+    assert_close(got_jvp.detach().numpy(), jvp(f, tuple(theta), tangent)[1].numpy(), "float32", "step")
+
+
+def test_mlp_top_eigenvalue_matches_the_exact_probe_ntk(backends):
+    """Power iteration (both backends) against eigvalsh of the full (P·10)² probe NTK, J by torch.autograd."""
+    import torch
+    from torch.autograd.functional import jacobian
+
+    digits = data_c7.make_data(8)
+    layers = data_c7.init_weights(0, (64, 12, 10), 1.0, "test")
+    theta = tuple(torch.tensor(p) for layer in layers for p in layer)
+    jac = jacobian(lambda *ps: backends[0]._mlp_forward(list(ps), torch.tensor(digits["x_probe"]))[0], theta)
+    J = torch.cat([j.reshape(80, -1) for j in jac], 1).double()
+    exact = float(torch.linalg.eigvalsh(J @ J.T)[-1]) / 8
+    for impl in backends:
+        ops = impl.make_ops("cpu")
+        lam, _ = ops.mlp_top_eig(ops.mlp_params(layers), ops.mlp_inputs(digits), data_c7.power_start(0, 8, "t"), 200)
+        assert lam == pytest.approx(exact, rel=1e-3)
+
+
+@pytest.mark.parametrize("experiment", ["deep_mlp_fig2", "shallow_relu_fig3"])
+def test_mlp_curves_agree_across_backends(smoke, backends, experiment):
+    """C7b/C7c curves (losses, accuracy, ζ per pair, λ) at smoke size: torch = jax to float32 metric tolerance."""
+    a, b = (impl.EXPERIMENTS[experiment](smoke, 0, "cpu") for impl in backends)
     assert a.keys() == b.keys()
-    for k in ("alpha_1_ntk_rel_change", "alpha_1_kta_gain", "alpha_4_ntk_norm_ratio", "width_16_test_acc"):
-        tol = tolerance("float32", "metric")
-        assert a[k] == pytest.approx(b[k], rel=tol["rtol"], abs=tol["atol"]), k
+    curves = [k for k in a if k.startswith("curve_")]
+    assert curves
+    for k in curves:
+        assert_close(a[k], b[k], "float32", "metric", err_msg=k)
+
+
+def test_compute_at_loss_interpolates_in_log_train_loss():
+    train = np.array([1.0, 0.4, 0.1, 0.05])
+    test = np.array([2.0, 1.0, 0.5, 0.4])
+    # 0.2 lies halfway between 0.4 and 0.1 in log: the test value halfway between 1.0 and 0.5
+    assert measures_c7.compute_at_loss(train, test, 0.2) == pytest.approx(0.75)
+    assert measures_c7.compute_at_loss(train, test, 0.1) == pytest.approx(0.5)
+    assert np.isnan(measures_c7.compute_at_loss(train, test, 0.01))
+
+
+def test_pair_alignment_is_abs_cosine_for_vectors_and_one_for_rank_one_pairs():
+    rng = np.random.default_rng(0)
+    u, w = rng.standard_normal(7), rng.standard_normal(7)
+    zeta = measures_c7.compute_pair_alignment([w[:, None], u[None, :]])
+    assert zeta[0] == pytest.approx(abs(measures_c7.compute_zeta(u, w)))
+    a, b = rng.standard_normal(5), rng.standard_normal(4)
+    assert measures_c7.compute_pair_alignment([np.outer(a, b), np.outer(rng.standard_normal(3), a)])[0] == \
+        pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("override,needle", [({"deep_cap": 23}, "deep_cap, mlp_block"),
+                                             ({"tl_acts": ("relu",)}, "tl_acts"),
+                                             ({"deep_alphas": (2.0, 1.0)}, "deep_alphas")])
+def test_params_check_names_the_fields(smoke, override, needle):
+    with pytest.raises(params_mod.ParamsError, match=needle):
+        dataclasses.replace(smoke, **override).check()

@@ -1,0 +1,114 @@
+"""Run a sweep's points on Dask: each point is one call of the ordinary runner in a worker process.
+
+A point whose variant folder already holds a complete run with the same params, code fingerprint and
+device is reused, not recomputed (so an interrupted sweep continues where it stopped). The others are
+submitted as one task each; a task that raises is retried once (`retries=1`), a task whose worker dies
+is retried once by the scheduler; after that the point is recorded as ERROR and the sweep goes on.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import uuid
+from pathlib import Path
+
+from claimbench import results, results_check, variants
+from claimbench.progress import progress
+from claimbench.sweep.spec import Point
+
+COMPUTED, REUSED, FAILED = "computed", "reused", "error"
+
+
+def reusable(point: Point, out_root: Path) -> bool:
+    """Whether the point's folder holds a complete run of exactly these params, code and device."""
+    spec = point.spec
+    folder = spec.folder(out_root)
+    if not (folder / "meta.json").is_file():
+        return False
+    claims = {c.id: c for c in spec.paper.claims}
+    try:
+        meta = results_check.check_complete(folder, spec.paper.slug, spec.backend, spec.profile, claims,
+                                            spec.variant)["meta"]
+    except results_check.BrokenRun:
+        return False
+    same_params = json.loads(results.json_text(dataclasses.asdict(spec.params))) == meta.get("params")
+    same_device = spec.device == "auto" or meta.get("device") == spec.device
+    return same_params and same_device and meta.get("code") == variants.code_fingerprint(spec.paper.folder)
+
+
+def task_of(point: Point, out_root: Path, params_path: Path) -> dict:
+    """Everything a worker needs to run the point (plain data, absolute paths)."""
+    import papers
+
+    s = point.spec
+    return {"paper": s.paper.slug, "backend": s.backend, "profile": s.profile,
+            "params_path": str(Path(params_path).resolve()), "overrides": dict(s.overrides), "device": s.device,
+            "seeds": s.seeds, "threads": s.threads, "only": s.only, "out_root": str(Path(out_root).resolve()),
+            "papers_path": [str(Path(p).resolve()) for p in papers.__path__], "variant": s.variant}
+
+
+def run_point(task: dict) -> dict:
+    """Run one point in this (worker) process through claimbench.runner; return its status counts."""
+    import papers
+
+    missing = [p for p in task["papers_path"] if p not in list(papers.__path__)]
+    if missing:  # e.g. a test's demo paper: make it importable here as in the submitting process
+        papers.__path__ = [*papers.__path__, *missing]
+    os.environ.setdefault("CLAIMBENCH_QUIET", "1")
+    from claimbench import runner
+
+    spec = runner.make_spec(task["paper"], task["backend"], task["profile"], params_path=Path(task["params_path"]),
+                            overrides=task["overrides"], device=task["device"], seeds=task["seeds"],
+                            threads=task["threads"], only=tuple(task["only"]))
+    if spec.variant != task["variant"]:
+        raise RuntimeError(f"point validated as {task['variant']} but ran as {spec.variant}: params.yaml changed?")
+    try:
+        verdicts = runner.execute(spec, Path(task["out_root"]))
+    except KeyboardInterrupt:  # raised inside an experiment, not at the worker: this point's failure only
+        raise RuntimeError("the run was interrupted (KeyboardInterrupt inside an experiment)") from None
+    return {"counts": results.count_statuses(verdicts), "pid": os.getpid()}
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why a point failed, from the exception Dask hands back."""
+    name = type(exc).__name__
+    if name == "KilledWorker":
+        return "ERROR: the worker running this point died twice (killed, or out of memory); not retried again"
+    text = " ".join(str(exc).split())[:400]
+    return f"ERROR: {name}: {text} (after one retry)"
+
+
+def run_points(points: list[Point], out_root: Path, params_path: Path, client_factory, force: bool = False) -> dict:
+    """{folder: (outcome, message)} for every distinct point folder; starts the client only if needed.
+
+    `client_factory` is a context manager factory yielding a dask.distributed Client.
+    """
+    outcomes: dict[Path, tuple[str, str]] = {}
+    todo: dict[Path, Point] = {}
+    for point in points:
+        folder = point.spec.folder(out_root)
+        if folder in outcomes or folder in todo:
+            continue
+        if not force and reusable(point, out_root):
+            outcomes[folder] = (REUSED, "")
+        else:
+            todo[folder] = point
+    if not todo:
+        return outcomes
+    from distributed import as_completed
+
+    token = uuid.uuid4().hex[:8]
+    with client_factory() as client:
+        futures = {client.submit(run_point, task_of(p, out_root, params_path), retries=1, pure=False,
+                                 key=f"claimbench-point-{token}-{i}"): folder
+                   for i, (folder, p) in enumerate(todo.items())}
+        for fut in progress(as_completed(futures), desc="sweep points", total=len(futures), leave=True):
+            try:
+                fut.result()
+                outcomes[futures[fut]] = (COMPUTED, "")
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - a failed point is recorded, the sweep goes on
+                outcomes[futures[fut]] = (FAILED, _reason(exc))
+    return outcomes
