@@ -106,7 +106,7 @@ CLAIMS = (
         metric="mid_frac_r99_eq_k",
         expect=AtLeast(0.5),
         why="our CPU rule (C2) at L = 12",
-        figure="activation_spectra",
+        figure="representation_rank",
         profiles=("smoke", "fast")),
     _claim(
         "c2_all_layers_rank_k",
@@ -259,9 +259,9 @@ CLAIMS = (
         "c6_mid_layer_as_invariant_as_output",
         statement="On the Sec. 5 task, the middle layers depend on z_{k+1..} no more than the learned function does: "
                   "median middle-layer I_irr − I_irr of the output <= 0.05.",
-        source=Source("derived", "Sec. 5's symmetry statement measured relative to the learned function: a "
-                                 "representation the output is computed from can be no more invariant than the "
-                                 "function needs, so this isolates what the middle layers discard"),
+        source=Source("derived", "Sec. 5's symmetry statement measured relative to the learned function: the "
+                                 "output is computed from each middle layer, so a middle layer cannot be invariant "
+                                 "where the function is not; this isolates what the middle layers keep beyond it"),
         experiment="symmetry",
         metric="inv_mid_minus_out",
         expect=AtMost(0.05),

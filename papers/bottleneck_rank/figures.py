@@ -102,7 +102,8 @@ def _norm_vs_depth(runs: list[dict], outdir: Path) -> str:
         ax[0, 1].plot(d, r["sweep_excess"], "o-", color=f"C{s}", label="$E(L)$" if s == 0 else None)
         ax[0, 1].plot(d, r["sweep_max_2logdet_J"], "x--", color=f"C{s}",
                       label=r"$\max_x 2\log|J_f(x)|_+$" if s == 0 else None)
-    ax[0, 0].set(xlabel="depth $L$", ylabel=r"$\|W\|^2$ (weights)", title=r"$\|W\|^2 \approx L R^{(0)} + R^{(1)} \geq$ Prop. 3 bound")
+    ax[0, 0].set(xlabel="depth $L$", ylabel=r"$\|W\|^2$ (weights)",
+                 title=r"$\|W\|^2 \approx L R^{(0)} + R^{(1)} \geq$ Prop. 3 bound")
     ax[0, 1].set(xlabel="depth $L$", ylabel="value (colour: seed)",
                  title=r"$E(L) = \|W\|^2 - L n$  vs  $2\log|J_f|_+$")
     ax[0, 0].legend()
@@ -162,7 +163,7 @@ def _invariance(runs: list[dict], outdir: Path) -> str:
                       label=r"$I_{rel}$: redraw $z_{1..k}$" if s == 0 else None)
     ax[0, 0].axvspan(*_middle(runs[0]["inv_irr_layers"].size), color="grey", alpha=0.08, label="middle layers")
     ax[0, 0].set(xlabel=r"layer $\ell$ ($L$ = output)", ylabel="share of the layer's variance moved",
-                 title=f"Sec. 5 task, $L = {runs[0]['depth']}$: invariance per layer ({len(runs)} seeds)")
+                 title=f"Sec. 5 task, $L = {runs[0]['depth']}$: invariance per layer (seeds: {len(runs)})")
     ax[0, 0].legend()
     return save_figure(fig, outdir, "invariance")
 
