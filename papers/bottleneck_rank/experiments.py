@@ -78,6 +78,9 @@ def _gd_phase(net: Net, task: data_mod.Task, p, ops: Ops, adam_lmax: float) -> d
     for tag, c in (("big", p.gd_c_big), ("small", p.gd_c_small)):
         eta = c / p.depth
         gnet, curve = ops.gd(net, task.x, task.y, p, p.penalty_coef(p.depth), eta, p.gd_steps)
+        if not all(np.isfinite(w).all() for w in gnet[0]):  # say why, rather than fail in an SVD
+            raise FloatingPointError(f"GD at eta = gd_c_{tag}/L = {eta:.3g} diverged from the Adam checkpoint "
+                                     f"(eta * lambda_max/N = {eta * adam_lmax:.3g} there; stable below ~2)")
         m = measures.compute_net_measures(gnet, task.x, task.y, p, lmax=True)
         # GD on (1/N) Σ ‖f − y‖² is stable only if η · λ_max(Θ)/N ≲ 1 (Hessian ≈ (2/N) JᵀJ)
         keys = ("ntk_lmax_over_n", "mse", "mid_gap_sv", "mid_count_median", "ntk_trace_over_L", "svals_top10",

@@ -221,6 +221,17 @@ def test_smoke_run_has_every_claim_metric(smoke_runs):
     assert out["symmetry"]["rank"] == 2 and out["symmetry"]["inv_irr_layers"].shape == (3,)
 
 
+def test_diverged_gd_phase_is_reported_as_such(smoke):
+    from papers.bottleneck_rank import experiments, torch_impl
+
+    p = dataclasses.replace(smoke, dtype="float32")  # as in the full profile: the blow-up overflows to inf/nan
+    task = data_mod.make_data(p, 0)
+    weights, biases = data_mod.init_weights(p, 0, p.depth)
+    net = ([10.0 * w for w in weights], biases)  # λ_max(Θ) grows like 10^(2L): η = c_big/L is far past 2/λ_max
+    with pytest.raises(FloatingPointError, match="gd_c_big.*diverged"):
+        experiments._gd_phase(net, task, p, torch_impl.make_ops("cpu"), 1.0)
+
+
 def test_same_seed_same_numbers(smoke_runs):
     a, b = smoke_runs
     for name in a:
