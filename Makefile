@@ -36,8 +36,10 @@ reproduce: $(STAMP)
 	$(BIN)/dvc repro
 	$(BIN)/claimbench summary
 
+# the suite on both cores (pytest-xdist): a test file stays on one worker, so its module fixtures run once
+TEST_WORKERS ?= 2
 test: $(COURSE_STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=10
 
 bench: $(STAMP)
 	CLAIMBENCH_QUIET=1 $(BIN)/python -m pytest benchmarks -q -s -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds

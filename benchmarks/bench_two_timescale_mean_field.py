@@ -1,4 +1,5 @@
-"""Cost of one outer MFLD step (exact Cholesky second layer + noisy gradient), torch vs jax.
+"""Cost of one outer MFLD step (exact Cholesky second layer + noisy gradient), torch vs jax, at the fast
+profile's n = 300 with N = 200 (Woodbury, N x N system) and N = 400 (n x n system).
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python -m pytest benchmarks/bench_two_timescale_mean_field.py \
          -o python_files="bench_*.py" --benchmark-only
@@ -11,15 +12,16 @@ import numpy as np
 import pytest
 
 from papers.two_timescale_mean_field import data as data_mod
+from papers.two_timescale_mean_field.config import PAPER_SEC6
 from papers.two_timescale_mean_field.experiments import Hyper
 
 STEPS = 20  # steps per benchmark round (one chunk: one jax scan call)
-HYPER = Hyper(eta=0.05, temperature=1e-3, lambda_w=1e-2, lambda_a=1e-3)
+HYPER = Hyper(PAPER_SEC6["eta"], PAPER_SEC6["temperature"], PAPER_SEC6["lambda_w"], PAPER_SEC6["lambda_a"])
 
 
 def _inputs(n: int, n_particles: int, d: int = 15):
     data = data_mod.make_data(0, d, n, 10)
-    W0 = data_mod.init_weights(0, n_particles, d, 1.0)
+    W0 = data_mod.init_weights(0, n_particles, d, PAPER_SEC6["init_std"])
     zeta, xi = next(data_mod.noise_chunks(0, STEPS, STEPS, n_particles, d + 1, n))
     return data.Xa, data.labels(1.0), W0, zeta, xi
 
@@ -51,7 +53,7 @@ def _jax_chunk(Xa, y, W0, zeta, xi):
     scale = jnp.asarray(1.0)
 
     def run():
-        W, g = jax_impl.run_chunk(*args, HYPER, scale)
+        W, g = jax_impl.run_chunk(*args, HYPER, scale, noisy=True)
         return W.block_until_ready()
 
     run()  # compile outside the timing
@@ -61,7 +63,7 @@ def _jax_chunk(Xa, y, W0, zeta, xi):
 @pytest.mark.parametrize("n_particles", [200, 400])
 @pytest.mark.parametrize("backend", ["torch", "jax"])
 def test_mfld_outer_step(benchmark, backend, n_particles):
-    n = 200
+    n = 300
     pytest.importorskip(backend)
     run = (_torch_chunk if backend == "torch" else _jax_chunk)(*_inputs(n, n_particles))
     W = benchmark(run)

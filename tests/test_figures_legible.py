@@ -1,46 +1,14 @@
-"""Every figure the smoke runs draw is readable where the report shows it (claimbench.report.legibility).
+"""The legibility check itself (claimbench.report.legibility) catches what it should.
 
-The smoke profile of every paper runs on the torch backend with Figure.savefig wrapped, so each figure
-is checked as it is saved; the jax runs go through the same drawing code with nearly equal numbers.
+Every figure of every paper's smoke run, both backends, is checked as it is saved by the paper battery
+(tests/test_papers_common.py::test_every_smoke_figure_is_legible), which shares its smoke run.
 """
-import shutil
 from pathlib import Path
-from unittest import mock
 
-import pytest
-from matplotlib.figure import Figure
-
-from claimbench import registry
-from claimbench.cli import main
 from claimbench.report.legibility import problems
 from claimbench.report.theme import new_figure
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def smoke_figures(tmp_path_factory):
-    """{figure name: legibility problems} for every figure drawn by the smoke runs (torch)."""
-    work = tmp_path_factory.mktemp("legible")
-    shutil.copy(ROOT / "params.yaml", work / "params.yaml")
-    checked: dict[str, list[str]] = {}
-    original = Figure.savefig
-
-    def savefig(fig, fname, *args, **kwargs):
-        name = Path(str(fname)).stem
-        checked[name] = problems(fig, name)
-        return original(fig, fname, *args, **kwargs)
-
-    with mock.patch.object(Figure, "savefig", savefig):
-        args = ["--params", str(work / "params.yaml"), "--out", str(work / "reports")]
-        assert main([*args, "run", *registry.discover_papers(), "--profile", "smoke", "--backend", "torch"]) == 0
-    return checked
-
-
-def test_every_smoke_figure_is_legible(smoke_figures):
-    assert len(smoke_figures) >= 2 * len(registry.discover_papers()), sorted(smoke_figures)
-    found = [p for issues in smoke_figures.values() for p in issues]
-    assert not found, "\n".join(found)
 
 
 def test_the_check_catches_overlap_and_small_text():

@@ -1,7 +1,8 @@
 """One battery over every discovered paper: layout, claims, params, and the smoke profile end to end.
 
 The smoke run goes through the real CLI in a temporary folder (run / report / check) for both backends,
-and the two backends' verdicts and metrics are compared with claimbench.tolerances.
+and the two backends' verdicts and metrics are compared with claimbench.tolerances; every figure it
+draws is checked for legibility (claimbench.report.legibility) as it is saved.
 CLAIMBENCH_BATTERY_PAPERS=slug[,slug] limits the battery to those papers (the scaffold test uses it).
 """
 import importlib
@@ -10,15 +11,18 @@ import os
 import shutil
 import typing
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
 import yaml
+from matplotlib.figure import Figure
 
 from claimbench import layout, registry
 from claimbench.claims import PROFILES
 from claimbench.cli import main
 from claimbench.params import load
+from claimbench.report.legibility import problems
 from claimbench.tolerances import metric_tolerance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,16 +92,35 @@ def test_dvc_matrix_lists_exactly_the_discovered_papers():
     assert sorted(dvc["stages"]["run"]["matrix"]["backend"]) == sorted(registry.BACKENDS)
 
 
+SMOKE_FIGURES: dict[str, list[str]] = {}  # figure name -> legibility problems, filled by the smoke run
+
+
 @pytest.fixture(scope="module")
 def smoke_reports(tmp_path_factory):
-    """Run every paper's smoke profile on both backends through the CLI, then build the report."""
+    """Run every paper's smoke profile on both backends through the CLI, then build the report.
+
+    Every figure is checked for legibility as it is saved (one smoke run serves both batteries)."""
     work = tmp_path_factory.mktemp("smoke")
     shutil.copy(ROOT / "params.yaml", work / "params.yaml")
     out = work / "reports"
     args = ["--params", str(work / "params.yaml"), "--out", str(out)]
-    assert main([*args, "run", *PAPERS, "--profile", "smoke", "--backend", "all"]) == 0
+    original = Figure.savefig
+
+    def savefig(fig, fname, *a, **kw):
+        name = Path(str(fname)).stem
+        SMOKE_FIGURES[name] = SMOKE_FIGURES.get(name, []) + problems(fig, name)
+        return original(fig, fname, *a, **kw)
+
+    with mock.patch.object(Figure, "savefig", savefig):
+        assert main([*args, "run", *PAPERS, "--profile", "smoke", "--backend", "all"]) == 0
     assert main([*args, "report", "--profile", "smoke"]) == 0
     return out, main([*args, "check", "--profile", "smoke"])
+
+
+def test_every_smoke_figure_is_legible(smoke_reports):
+    assert len(SMOKE_FIGURES) >= 2 * len(PAPERS), sorted(SMOKE_FIGURES)
+    found = sorted({p for issues in SMOKE_FIGURES.values() for p in issues})
+    assert not found, "\n".join(found)
 
 
 def test_report_files_and_check_exit_code(smoke_reports):

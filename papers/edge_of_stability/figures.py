@@ -163,7 +163,8 @@ def draw(results: dict, outdir: Path) -> dict[str, str]:
         out["sharpness_mechanism"] = _sharpness_mechanism(beyond, outdir)
         keys = [("proposed_loss", r"proposed, $\xi$ fb"), ("cmp_proposed_loss", r"proposed, $\xi$ stand-in"),
                 ("plain_stable_loss", r"plain GD, stable $\eta$"), ("compare_r_loss", r"$\xi$ fb, r = compare_r"),
-                ("cmp_compare_r_loss", r"$\xi$ stand-in, r = compare_r"), ("plain_same_lr_loss", r"plain GD, same $\eta$")]
+                ("cmp_compare_r_loss", r"$\xi$ stand-in, r = compare_r"),
+                ("plain_same_lr_loss", r"plain GD, same $\eta$")]
         claims = [("proposed_no_loss_explosion", "claim: proposed max below"),
                   ("proposed_trains", "claim: proposed final below")]
         out["loss_beyond_eos"] = _loss(beyond, keys, "Beyond the edge: loss", "loss_beyond_eos", outdir, claims)

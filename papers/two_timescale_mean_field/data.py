@@ -1,4 +1,4 @@
-"""Every random draw of the two-timescale reproduction, in numpy (Takakura & Suzuki 2024, Sec. 6 setting).
+"""Every random draw of the two-timescale reproduction, in numpy (Takakura & Suzuki 2024, Sec. 4 and 6).
 
 Data, initial particles, Langevin noise and label noise are drawn here with `claimbench.seeding.make_rng`
 and handed to both backends, so the two backends follow the same trajectory step by step.
@@ -50,10 +50,19 @@ def make_data(seed: int, d: int, n_train: int, n_test: int, degree: int = 2, n_v
                    augment(Xt), target(Xt, degree))
 
 
-def init_weights(seed: int, n_particles: int, d: int, init_scale: float, stream: str = "init") -> np.ndarray:
-    """W_0 ~ mu_0 = N(0, init_scale^2 / d I_{d+1}): N particles [w; bias]."""
+def make_cube(seed: int, d: int, n_train: int, n_test: int, degree: int, n_val: int) -> Dataset:
+    """Draw x uniform on {-1, 1}^d (Thm 4.5's input law) for train/val/test; f* = x_1 ... x_degree."""
+    rng = make_rng(seed, f"cube-d{d}-k{degree}")
+    X, Xv, Xt = (rng.choice([-1.0, 1.0], size=(m, d)) for m in (n_train, n_val, n_test))
+    eps, eps_v = rng.uniform(-1.0, 1.0, n_train), rng.uniform(-1.0, 1.0, n_val)
+    return Dataset(augment(X), target(X, degree), eps, augment(Xv), target(Xv, degree), eps_v,
+                   augment(Xt), target(Xt, degree))
+
+
+def init_weights(seed: int, n_particles: int, d: int, init_std: float, stream: str = "init") -> np.ndarray:
+    """W_0 ~ mu_0 = N(0, init_std^2 I_{d+1}): N particles [u; b] (paper: mu_0 = nu = N(0, I / lambda_w))."""
     rng = make_rng(seed, f"{stream}-N{n_particles}-d{d}")
-    return init_scale / np.sqrt(d) * rng.standard_normal((n_particles, d + 1))
+    return init_std * rng.standard_normal((n_particles, d + 1))
 
 
 def noise_chunks(seed: int, steps: int, chunk: int, n_particles: int, d_aug: int, n: int,

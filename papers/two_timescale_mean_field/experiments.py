@@ -14,7 +14,7 @@ import numpy as np
 from claimbench.metrics import loglog_slope
 
 from . import data as data_mod
-from . import measures
+from . import measures, theory
 
 DTYPE = "float64"  # both backends compute in float64 (the battery's torch-vs-jax tolerance)
 
@@ -43,16 +43,17 @@ class Ops(Protocol):
 
 
 def _run(ops: Ops, params, seed: int, data: data_mod.Dataset, y: np.ndarray, n_particles: int,
-         label_scale: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+         label_scale: float = 0.0, init_std: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One MFLD run from the seed's mu_0 with the seed's Langevin noise; (snapshots, objective per step)."""
     d = data.Xa.shape[1] - 1
-    W0 = data_mod.init_weights(seed, n_particles, d, params.init_scale)
+    std = params.init_std if init_std is None else init_std
+    W0 = data_mod.init_weights(seed, n_particles, d, std)
     chunks = data_mod.noise_chunks(seed, params.steps, params.record_every, n_particles, d + 1, len(y))
     return ops.simulate(data.Xa, y, W0, chunks, hyper_of(params), label_scale)
 
 
 def particles(params, seed: int, ops: Ops) -> dict:
-    """C1: G(mu_t) = G_data + G_reg along MFLD for each particle count N (abstract: global convergence)."""
+    """C1: G(mu_T) = G_data + G_reg for each particle count N; the gap to the largest N (Thm 3.7: O(1/N))."""
     data = data_mod.make_data(seed, params.d, params.n_train, params.n_test, 2, params.c3_n_val)
     y = data.labels(0.0)
     counts = sorted(params.particle_counts)
@@ -60,82 +61,87 @@ def particles(params, seed: int, ops: Ops) -> dict:
     tail = max(1, params.steps // 10)
     final = objective[:, -tail:].mean(axis=1)  # time-average over the last 10 % (Langevin noise)
     gaps = np.abs(final[:-1] - final[-1])
-    slope = loglog_slope(np.array(counts[:-1]), gaps) if len(counts) >= 3 and np.all(gaps > 0) else np.nan
+    slope = loglog_slope(np.array(counts[:-1]), gaps) if np.all(gaps > 0) else np.nan
     return {"objective": objective, "particle_counts": np.array(counts), "objective_final": final,
-            "objective_ratio": float(objective[-1, -1] / objective[-1, 0]),
-            "objective_max_rolling_rise": measures.compute_max_rolling_rise(objective[-1], 200),
             "particle_gap_slope": float(slope)}
 
 
-def _kernel_baselines(params, seed: int, data: data_mod.Dataset, y: np.ndarray, nn_mse: float) -> dict:
-    """Tuned KRR with the initial random-feature kernel and with an RBF kernel, against the network."""
+def _init_kernel_mse(params, seed: int, data: data_mod.Dataset, y: np.ndarray, init_std: float) -> float:
+    """Test MSE of KRR with the initial intrinsic kernel k_{mu_0} (random features at init_std, ridge tuned)."""
     d = data.Xa.shape[1] - 1
-    W_rf = data_mod.init_weights(seed, params.c3_random_features, d, params.init_scale, stream="rf")
-    rf = measures.compute_random_feature_krr_mse(data, y, W_rf, params.ridges)
-    rbf = measures.compute_rbf_krr_mse(data, y, params.rbf_gammas, params.ridges)
-    return {"input_dim": d, "nn_test_mse": nn_mse, "init_kernel_test_mse": rf, "rbf_test_mse": rbf,
-            "null_test_mse": float(np.mean(data.f_test**2)),
-            "nn_over_init_kernel": nn_mse / rf, "nn_over_rbf": nn_mse / rbf}
+    W_rf = data_mod.init_weights(seed, params.c3_random_features, d, init_std, stream="rf")
+    return measures.compute_random_feature_krr_mse(data, y, W_rf, params.ridges)
+
+
+def _sweep(ops: Ops, params, seed: int, data, ys, scales) -> tuple[dict, np.ndarray]:
+    """MFLD runs sharing mu_0 and the Langevin noise, one per (labels, label-noise scale); stacked paths."""
+    paths, objectives = [], []
+    for y, s in zip(ys, scales, strict=True):
+        snaps, g = _run(ops, params, seed, data, y, params.n_particles, label_scale=s)
+        paths.append(measures.compute_path(snaps, data, y, params.lambda_a))
+        objectives.append(g)
+    out = {f"{k}_path": np.stack([p[k] for p in paths]) for k in paths[0]}
+    out["record_steps"] = np.arange(out["df_path"].shape[1]) * params.record_every
+    return out, np.stack(objectives)
 
 
 def noise_levels(params, seed: int, ops: Ops) -> dict:
-    """C2, C4 (and C3 at d): alignment and df of the learned kernel for several intrinsic noise levels (Fig. 1).
+    """C1, C2, C3 (at d), C4: objective, alignment and df over training per intrinsic noise sigma (Fig. 1).
 
     All levels share X, mu_0, the unit label noise and the Langevin noise: the comparison is paired.
-    At the lowest level the network is also compared with tuned kernel baselines (C3 at the paper's d).
+    The lowest level's network is compared with KRR on the initial random-feature kernel (C3, Sec. 4).
     """
     data = data_mod.make_data(seed, params.d, params.n_train, params.n_test, 2, params.c3_n_val)
-    sigmas = list(params.noise_levels)
-    paths = []
-    for sigma in sigmas:
-        y = data.labels(sigma)
-        snaps, _ = _run(ops, params, seed, data, y, params.n_particles)
-        paths.append(measures.compute_path(snaps, data, y, params.lambda_a))
-    out = {f"{k}_path": np.stack([p[k] for p in paths]) for k in paths[0]}
-    lo, hi = int(np.argmin(sigmas)), int(np.argmax(sigmas))
-    df_T = out["df_path"][:, -1]
-    out.update(noise_levels=np.array(sigmas), record_steps=np.arange(out["df_path"].shape[1]) * params.record_every,
-               align_gain=float(out["align_f_path"][0, -1] / out["align_f_path"][0, 0]),
-               align_f_final=float(out["align_f_path"][0, -1]),
-               df_final_low_noise=float(df_T[lo]), df_final_high_noise=float(df_T[hi]),
-               df_noise_gap=float(df_T[hi] - df_T[lo]))
-    base = _kernel_baselines(params, seed, data, data.labels(sigmas[lo]), float(out["test_mse_path"][lo, -1]))
-    out.update({f"{k}_d": v for k, v in base.items()})
+    sigmas = sorted(params.noise_levels)
+    out, objective = _sweep(ops, params, seed, data, [data.labels(s) for s in sigmas], [0.0] * len(sigmas))
+    df, align = out["df_path"], out["align_f_path"]
+    rise = df[:, -1] - df[:, 0]
+    nn, rf = float(out["test_mse_path"][0, -1]), _init_kernel_mse(params, seed, data, data.labels(sigmas[0]),
+                                                                   params.init_std)
+    out.update(noise_levels=np.array(sigmas), objective_path=objective, df_rise=rise,
+               objective_ratio=float(objective[0, -1] / objective[0, 0]),
+               objective_settle_fraction=measures.compute_settle_fraction(objective[0]),
+               align_gain=float(align[0, -1] / align[0, 0]), align_f_final=float(align[0, -1]),
+               df_rise_min=float(rise.min()), df_rise_low_noise=float(rise[0]), df_rise_high_noise=float(rise[-1]),
+               df_final_low_noise=float(df[0, -1]), df_final_high_noise=float(df[-1, -1]),
+               df_noise_gap=float(df[-1, -1] - df[0, -1]),
+               nn_test_mse_d=nn, init_kernel_test_mse_d=rf, nn_over_init_kernel_d=nn / rf,
+               null_test_mse_d=float(np.mean(data.f_test**2)), input_dim_d=params.d)
     return out
 
 
 def label_noise(params, seed: int, ops: Ops) -> dict:
-    """C5: df and test error under the label-noise procedure for several scales s (Fig. 2)."""
+    """C5: df and test error under the label-noise procedure for several scales sigma~ (Sec. 5.2, Fig. 2)."""
     data = data_mod.make_data(seed, params.d, params.n_train, params.n_test, 2, params.c3_n_val)
     y = data.labels(params.label_noise_sigma)
     scales = sorted(params.label_noise_scales)
-    paths = []
-    for s in scales:
-        snaps, _ = _run(ops, params, seed, data, y, params.n_particles, label_scale=s)
-        paths.append(measures.compute_path(snaps, data, y, params.lambda_a))
-    out = {f"{k}_path": np.stack([p[k] for p in paths]) for k in paths[0]}
+    out, _ = _sweep(ops, params, seed, data, [y] * len(scales), scales)
     df_T, mse_T = out["df_path"][:, -1], out["test_mse_path"][:, -1]
-    out.update(label_noise_scales=np.array(scales),
-               record_steps=np.arange(out["df_path"].shape[1]) * params.record_every,
-               df_ratio=float(df_T[-1] / df_T[0]),
-               df_max_rel_increase=float(np.max(np.diff(df_T) / df_T[0])) if len(scales) > 1 else 0.0,
-               test_mse_no_label_noise=float(mse_T[0]),
-               best_test_mse_ratio=float(np.min(mse_T[1:]) / mse_T[0]) if len(scales) > 1 else 1.0,
-               best_label_noise_scale=float(scales[1 + int(np.argmin(mse_T[1:]))]) if len(scales) > 1 else 0.0)
+    best = 1 + int(np.argmin(mse_T[1:]))
+    out.update(label_noise_scales=np.array(scales), df_ratio=float(df_T[-1] / df_T[0]),
+               test_mse_no_label_noise=float(mse_T[0]), best_test_mse_ratio=float(mse_T[best] / mse_T[0]),
+               best_label_noise_scale=float(scales[best]), null_test_mse=float(np.mean(data.f_test**2)))
     return out
 
 
-def baselines(params, seed: int, ops: Ops) -> dict:
-    """C3 at c3_d: test MSE of the network vs KRR with the initial kernel and a tuned RBF kernel (abstract)."""
-    data = data_mod.make_data(seed, params.c3_d, params.n_train, params.n_test, params.c3_degree, params.c3_n_val)
+def cube(params, seed: int, ops: Ops) -> dict:
+    """C3 on Thm 4.5's setting: x uniform on {-1, 1}^d, f* a sparse parity; network vs fixed kernels and
+    the floor 1 - n / C(d, k) of every permutation-invariant fixed kernel (theory.kernel_floor)."""
+    d, k, n = params.c3_d, params.c3_degree, params.c3_n_train
+    data = data_mod.make_cube(seed, d, n, params.n_test, k, params.c3_n_val)
     y = data.labels(0.0)
-    snaps, _ = _run(ops, params, seed, data, y, params.n_particles)
+    std = params.c3_init_scale / np.sqrt(d)
+    snaps, _ = _run(ops, params, seed, data, y, params.n_particles, init_std=std)
     nn = measures.compute_path(snaps, data, y, params.lambda_a)["test_mse"]
-    out = {"nn_test_mse_path": nn, "record_steps": np.arange(len(nn)) * params.record_every}
-    out.update(_kernel_baselines(params, seed, data, y, float(nn[-1])))
-    return out
+    floor = theory.kernel_floor(n, d, k)
+    rf = _init_kernel_mse(params, seed, data, y, std)
+    rbf = measures.compute_rbf_krr_mse(data, y, params.rbf_gammas, params.ridges)
+    return {"nn_test_mse_path": nn, "record_steps": np.arange(len(nn)) * params.record_every,
+            "nn_test_mse": float(nn[-1]), "kernel_floor": floor, "init_kernel_test_mse": rf,
+            "rbf_test_mse": rbf, "null_test_mse": float(np.mean(data.f_test**2)),
+            "nn_over_floor": float(nn[-1]) / floor, "init_kernel_over_floor": rf / floor,
+            "rbf_over_floor": rbf / floor, "input_dim": d}
 
 
 # fn(params, seed, ops); each backend binds them to its kernels (claimbench.experiments.bind).
-EXPERIMENTS = {"particles": particles, "noise_levels": noise_levels, "label_noise": label_noise,
-               "baselines": baselines}
+EXPERIMENTS = {"particles": particles, "noise_levels": noise_levels, "label_noise": label_noise, "cube": cube}

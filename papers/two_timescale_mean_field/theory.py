@@ -7,6 +7,8 @@ The entropy term cannot be computed from particles and is never asserted on.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
@@ -78,3 +80,15 @@ def expected_label_noise_penalty(K: np.ndarray, lambda_a: float, s: float) -> fl
     n = K.shape[0]
     # sigma_xi^2 / (2n) * df(mu), sigma_xi^2 = s^2 / 3
     return float((s**2 / 3.0) / (2 * n) * degrees_of_freedom(K, lambda_a))
+
+
+def kernel_floor(n: int, d: int, degree: int) -> float:
+    """Lower bound on the expected test MSE of KRR with a coordinate-permutation-invariant fixed kernel
+    learning one degree-k parity chi_S(x) = prod_{i in S} x_i from n points uniform on {-1, 1}^d.
+
+    The N = C(d, k) parities are orthonormal in L2, so for any subspace H of dim <= n (the span of
+    k(., x_i)) Bessel gives sum_S d(chi_S, H)^2 >= N - n; by symmetry every S has the same expected
+    error, hence E d(chi_S, H)^2 >= 1 - n / C(d, k) (our instance of Thm 4.5 / Lemma C.2; README).
+    """
+    # 1 - n / C(d, k)
+    return 1.0 - n / math.comb(d, degree)
