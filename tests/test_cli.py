@@ -62,6 +62,7 @@ def test_check_passes_when_all_claims_pass(demo_paper, capsys, monkeypatch):
     (["check"], "params.yaml: suite.profile is missing"),
     (["run", "zz_demo", "--set", "three_mechanisms.width=99"], "'three_mechanisms' is not among the papers"),
     (["run", "zz_demo", "--threads", "two"], "--threads 'two'"),
+    (["run", "zz_demo", "--backend", "all", "--jobs", "0"], "--jobs '0'"),
 ])
 def test_bad_input_is_one_line_exit_2_nothing_written(demo_paper, capsys, argv, needle):
     assert cli(*argv) == 2
@@ -118,3 +119,16 @@ def test_cross_field_constraints_are_checked_before_anything_runs(tmp_path, caps
     assert err == ("claimbench: error: bottleneck_rank.smoke: d_in (5) must equal latent_dim (4) when input_map "
                    "is 'identity'\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_parallel_children_get_only_their_papers_settings():
+    """`run A B --backend all --jobs 2`: each child is a one-paper, one-backend run with A's or B's --set."""
+    from argparse import Namespace
+
+    from claimbench import jobs
+
+    args = Namespace(out="reports", params="params.yaml", profile="fast", device="cpu", threads=None, seeds="2",
+                     papers=["zz_a", "zz_b"], overrides=["zz_a.width=3", "zz_b.depth=4"])
+    argv = jobs.child_argv("zz_a", "jax", args)
+    assert argv[argv.index("run"):] == ["run", "zz_a", "--backend", "jax", "--profile", "fast", "--device", "cpu",
+                                        "--seeds", "2", "--set", "zz_a.width=3"]

@@ -2,7 +2,8 @@
 
 Values for the smoke / fast / full profiles live in the root params.yaml, section `bottleneck_rank`.
 Every net is an L-layer ReLU MLP with biases trained on the penalised cost
-(1/N) Σ_i ‖f_θ(x_i) − y_i‖² + λ‖θ‖² (L2 penalty in the loss, not decoupled AdamW; λ not scaled by L).
+(1/N) Σ_i ‖f_θ(x_i) − y_i‖² + λ_o‖θ‖² (L2 penalty in the loss, not decoupled AdamW), where
+λ_o = λ (`penalty: fixed`) or λ/L (`penalty: per_depth`, the form of the author's arXiv 2209.15055).
 """
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ class Params:
     width: int = param(lo=2, hi=10_000, doc="hidden width w")
     dtype: str = param("float64", choices=("float32", "float64"), doc="training dtype (float64 on CPU)")
     # --- Adam phase with L2 penalty in the loss ---
-    weight_decay: float = param(lo=0.0, hi=1.0, doc="λ in + λ‖θ‖² (weights and biases)")
+    weight_decay: float = param(lo=0.0, hi=1.0, doc="λ: the penalty is λ_o‖θ‖² (weights and biases)")
+    penalty: str = param("fixed", choices=("fixed", "per_depth"),
+                         doc="λ_o = λ (fixed) or λ/L (per_depth) for a net of depth L (README, Model)")
     lr: float = param(lo=1e-7, hi=1.0, doc="Adam peak learning rate (cosine decay to lr_final)")
     lr_final: float = param(1e-5, lo=0.0, hi=1.0, doc="Adam learning rate at step `steps`")
     steps: int = param(lo=1, hi=10_000_000, doc="cap on Adam steps (cosine schedule length)")
@@ -45,6 +48,17 @@ class Params:
     mid_lo: float = param(0.25, lo=0.0, hi=1.0, doc="middle layers are l in [round(mid_lo L), round(mid_hi L))")
     mid_hi: float = param(0.75, lo=0.0, hi=1.0, doc="upper end of the middle-layer range (fraction of L)")
     ntk_samples: int = param(128, lo=1, hi=100_000, doc="points used for the Gram NTK λ_max (first ones)")
+    # --- C6: a net on the paper's Sec. 5 task T_2 (experiment `symmetry`; task sizes in experiments.py) ---
+    c6_depth: int = param(lo=2, hi=200, doc="L of the symmetry net")
+    c6_width: int = param(lo=2, hi=10_000, doc="hidden width of the symmetry net")
+    c6_n_samples: int = param(lo=8, hi=100_000, doc="N training points of the symmetry task")
+    c6_steps: int = param(lo=1, hi=10_000_000, doc="cap on Adam steps of the symmetry net (cosine length)")
+    c6_probe_samples: int = param(1024, lo=16, hi=1_000_000,
+                                  doc="fresh latents for the invariance index (README, Model and derivation)")
+
+    def penalty_coef(self, depth: int) -> float:
+        """λ_o, the coefficient of ‖θ‖² in the loss of a depth-`depth` net."""
+        return self.weight_decay / depth if self.penalty == "per_depth" else self.weight_decay
 
     def check(self) -> None:
         """Constraints between fields, checked before anything runs (make_task relies on them)."""

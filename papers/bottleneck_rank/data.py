@@ -6,6 +6,7 @@ backends; the Adam learning-rate schedule is shared too, so both backends take t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -14,13 +15,21 @@ from claimbench.seeding import make_rng
 Net = tuple[list[np.ndarray], list[np.ndarray]]  # (weights W_1..W_L as (out, in), biases b_1..b_L)
 
 
+Map = Callable[[np.ndarray], np.ndarray]
+
+
 @dataclass(frozen=True)
 class Task:
-    """Training set of the synthetic rank-k task: latent z, inputs x, targets y (rows = samples)."""
+    """Training set of the synthetic rank-k task: latent z, inputs x, targets y (rows = samples).
+
+    `encode` is z ↦ x and `target` is z_1..z_k ↦ y, so fresh points of the same task can be made.
+    """
 
     z: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    encode: Map
+    target: Map
 
 
 def _shallow_net(rng: np.random.Generator, d_in: int, hidden: int, d_out: int, bias_std: float = 0.5):
@@ -45,8 +54,18 @@ def make_data(p, seed: int) -> Task:
     z = rng.standard_normal((p.n_samples, p.latent_dim))
     h = _shallow_net(rng, p.rank, p.target_hidden, p.d_out)
     g = _shallow_net(rng, p.latent_dim, p.target_hidden, p.d_in)
-    x = z.copy() if p.input_map == "identity" else g(z)
-    return Task(z=z, x=x, y=h(z[:, : p.rank]))
+    encode = np.copy if p.input_map == "identity" else g
+    return Task(z=z, x=encode(z), y=h(z[:, : p.rank]), encode=encode, target=h)
+
+
+def make_probe_latents(p, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fresh latents z and two copies: z_irr with z_{k+1..} redrawn, z_rel with z_1..z_k redrawn (C6)."""
+    rng = make_rng(seed, "bottleneck_rank/probe")
+    z = rng.standard_normal((p.c6_probe_samples, p.latent_dim))
+    fresh = rng.standard_normal(z.shape)
+    z_irr, z_rel = z.copy(), z.copy()
+    z_irr[:, p.rank:], z_rel[:, : p.rank] = fresh[:, p.rank:], fresh[:, : p.rank]
+    return z, z_irr, z_rel
 
 
 def init_weights(p, seed: int, depth: int) -> Net:

@@ -6,24 +6,29 @@ weights, so both backends measure exactly the same things.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Protocol
 
 import numpy as np
 
 from . import data as data_mod
-from . import measures
+from . import measures, measures_symmetry
 from .data import Net
 
 DTYPE = "float64"  # smoke and fast profiles (params `dtype`); the full profile trains in float32
+
+# The paper's Sec. 5 task (as quoted from the NeurIPS PDF): z ∈ R^8, x = g(z) ∈ R^20, y = h(z_1, z_2) ∈ R^20
+PAPER_TASK = {"rank": 2, "latent_dim": 8, "input_map": "random_net", "d_in": 20, "d_out": 20}
 
 
 class Ops(Protocol):
     """What a backend supplies: two full-batch training loops on one device (numpy in, numpy out)."""
 
-    def adam(self, net: Net, x: np.ndarray, y: np.ndarray, p, depth: int) -> tuple[Net, int, np.ndarray]:
-        """Adam on the penalised loss until `converged` or p.steps; (net, steps taken, loss per window)."""
+    def adam(self, net: Net, x: np.ndarray, y: np.ndarray, p, lam: float) -> tuple[Net, int, np.ndarray]:
+        """Adam on (1/N)Σ‖f − y‖² + lam‖θ‖² until `converged` or p.steps; (net, steps taken, loss per window)."""
 
-    def gd(self, net: Net, x: np.ndarray, y: np.ndarray, p, eta: float, steps: int) -> tuple[Net, np.ndarray]:
+    def gd(self, net: Net, x: np.ndarray, y: np.ndarray, p, lam: float, eta: float,
+           steps: int) -> tuple[Net, np.ndarray]:
         """Plain GD θ ← θ − η ∇L_λ(θ) for `steps` steps; (net, loss per window)."""
 
 
@@ -32,23 +37,25 @@ def converged(curve: list[float], tol: float) -> bool:
     return len(curve) >= 2 and abs(curve[-2] - curve[-1]) <= tol * abs(curve[-1])
 
 
-_MAIN_ARRAYS = ("svals_top10", "r99_layers", "r99u_layers", "counts_layers", "mid_pcs", "latent_relevant")
+_MAIN_ARRAYS = ("svals_top10", "r99_layers", "r99u_layers", "counts_layers", "act_svals_top10",
+                "relu_impact_layers")
 
 
 def bottleneck(p, seed: int, ops: Ops) -> dict:
     """Train every depth once with Adam, measure, then continue the main depth with GD at two steps.
 
-    One experiment feeds all claims (C1–C6): the net at `p.depth` is the C1/C2/C3a/C6 net and the
-    GD checkpoint of C4b; the sweep over `p.depths` (which reuses it) gives C3b, C4a and C5.
+    The net at `p.depth` is the C1/C2/C3a net and the GD checkpoint of C4b; the sweep over
+    `p.depths` (which reuses it) gives C3b, C4a and C5; Prop. 3 is checked on every net.
     """
     task = data_mod.make_data(p, seed)
     rows, out = [], {"rank": p.rank}
     for depth in sorted(set(p.depths) | {p.depth}):
-        net, steps, curve = ops.adam(data_mod.init_weights(p, seed, depth), task.x, task.y, p, depth)
+        lam = p.penalty_coef(depth)
+        net, steps, curve = ops.adam(data_mod.init_weights(p, seed, depth), task.x, task.y, p, lam)
         main = depth == p.depth
-        m = measures.compute_net_measures(net, task.x, task.y, p, lmax=main, z=task.z if main else None,
-                                          seed=seed)
+        m = measures.compute_net_measures(net, task.x, task.y, p, lmax=main)
         m["steps_taken"], m["penalised_loss"] = steps, float(curve[-1]) if len(curve) else float("nan")
+        m["lambda_o"] = lam
         rows.append(m)
         if main:
             main_net = net
@@ -56,8 +63,12 @@ def bottleneck(p, seed: int, ops: Ops) -> dict:
             out["loss_curve"] = np.asarray(curve, dtype=float)
     out.update(measures.compute_sweep_summary(rows, p.rank))
     out["sweep_steps"] = np.array([r["steps_taken"] for r in rows], dtype=float)
+    out["sweep_lambda_o"] = np.array([r["lambda_o"] for r in rows])
     out["steps_total"] = int(out["sweep_steps"].sum())
     out.update(_gd_phase(main_net, task, p, ops, out["ntk_lmax_over_n"]))
+    # Prop. 3 holds for every θ: the largest ratio over every net this experiment trained
+    out["prop3_ratio_max"] = float(max(out["sweep_prop3_ratio"].max(), out["gd_big_prop3_ratio"],
+                                       out["gd_small_prop3_ratio"]))
     return out
 
 
@@ -66,10 +77,14 @@ def _gd_phase(net: Net, task: data_mod.Task, p, ops: Ops, adam_lmax: float) -> d
     out = {"adam_lmax_over_n": adam_lmax}
     for tag, c in (("big", p.gd_c_big), ("small", p.gd_c_small)):
         eta = c / p.depth
-        gnet, curve = ops.gd(net, task.x, task.y, p, eta, p.gd_steps)
+        gnet, curve = ops.gd(net, task.x, task.y, p, p.penalty_coef(p.depth), eta, p.gd_steps)
+        if not all(np.isfinite(w).all() for w in gnet[0]):  # say why, rather than fail in an SVD
+            raise FloatingPointError(f"GD at eta = gd_c_{tag}/L = {eta:.3g} diverged from the Adam checkpoint "
+                                     f"(eta * lambda_max/N = {eta * adam_lmax:.3g} there; stable below ~2)")
         m = measures.compute_net_measures(gnet, task.x, task.y, p, lmax=True)
         # GD on (1/N) Σ ‖f − y‖² is stable only if η · λ_max(Θ)/N ≲ 1 (Hessian ≈ (2/N) JᵀJ)
-        keys = ("ntk_lmax_over_n", "mse", "mid_gap_sv", "mid_count_median", "ntk_trace_over_L", "svals_top10")
+        keys = ("ntk_lmax_over_n", "mse", "mid_gap_sv", "mid_count_median", "ntk_trace_over_L", "svals_top10",
+                "prop3_ratio")
         out.update({f"gd_{tag}_{key.replace('ntk_lmax_over_n', 'lmax_over_n')}": m[key] for key in keys})
         out.update({f"gd_{tag}_eta": eta, f"gd_{tag}_eos": eta * m["ntk_lmax_over_n"],
                     f"gd_{tag}_mse_over_var": m["mse"] / m["y_var"], f"gd_{tag}_loss": np.asarray(curve, float)})
@@ -77,5 +92,23 @@ def _gd_phase(net: Net, task: data_mod.Task, p, ops: Ops, adam_lmax: float) -> d
     return out
 
 
-# fn(params, seed, ops); each backend binds it to its Adam and GD loops (claimbench.experiments.bind).
-EXPERIMENTS = {"bottleneck": bottleneck}
+def symmetry(p, seed: int, ops: Ops) -> dict:
+    """C6: one net of depth c6_depth trained with Adam on the paper's Sec. 5 task; its symmetry measures.
+
+    Same penalty convention, λ, learning rates and stop rule as the main run; the task is PAPER_TASK
+    at the c6_* sizes, so the fast profile can test C6 on the paper's task at CPU size.
+    """
+    q = dataclasses.replace(p, **PAPER_TASK, depth=p.c6_depth, depths=(p.c6_depth,), width=p.c6_width,
+                            n_samples=p.c6_n_samples, steps=p.c6_steps)
+    task = data_mod.make_data(q, seed)
+    lam = q.penalty_coef(q.depth)
+    net, steps, _ = ops.adam(data_mod.init_weights(q, seed, q.depth), task.x, task.y, q, lam)
+    m = measures.compute_net_measures(net, task.x, task.y, q)
+    out = {key: m[key] for key in ("depth", "mse", "y_var", "prop3_ratio", "mid_count_median", "wnorm2")}
+    out.update({"rank": q.rank, "lambda_o": lam, "steps_taken": steps, "mse_over_var": m["mse"] / m["y_var"]})
+    out.update(measures_symmetry.compute_symmetry(net, task, data_mod.make_probe_latents(q, seed), q, seed))
+    return out
+
+
+# fn(params, seed, ops); each backend binds them to its Adam and GD loops (claimbench.experiments.bind).
+EXPERIMENTS = {"bottleneck": bottleneck, "symmetry": symmetry}

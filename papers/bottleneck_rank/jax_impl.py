@@ -1,6 +1,6 @@
 """JAX backend of the bottleneck-rank reproduction (Jacot 2023, arXiv 2305.19008v3).
 
-Same training as torch_impl: Adam on L_λ(θ) = (1/N) Σ ‖f_θ(x_i) − y_i‖² + λ‖θ‖² with cosine lr,
+Same training as torch_impl: Adam on L_λ(θ) = (1/N) Σ ‖f_θ(x_i) − y_i‖² + λ_o‖θ‖² with cosine lr,
 stopped on convergence of L_λ, then plain GD. Each window of `conv_window` steps is one jitted
 `lax.scan`; the convergence check runs on the host between windows.
 """
@@ -80,17 +80,17 @@ def _to_numpy(params) -> Net:
     return [np.asarray(w, np.float64) for w, _ in params], [np.asarray(b, np.float64) for _, b in params]
 
 
-def adam(net: Net, x: np.ndarray, y: np.ndarray, p, depth: int, device: str = "cpu"):
-    """Full-batch Adam with cosine lr; check convergence of L_λ every conv_window steps."""
+def adam(net: Net, x: np.ndarray, y: np.ndarray, p, lam: float, device: str = "cpu"):
+    """Full-batch Adam on L_λ with cosine lr; check convergence of L_λ every conv_window steps."""
     params, dev = _params(net, p, device)
     dt = _DTYPES[p.dtype]
     xj, yj = (jax.device_put(jnp.asarray(a, dt), dev) for a in (x, y))
     zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
     state = (params, zeros, zeros, jnp.asarray(0, jnp.int64))
     lrs, curve, t = lr_schedule(p), [], 0
-    for _ in progress(range(-(-p.steps // p.conv_window)), desc=f"jax adam L={depth}"):
+    for _ in progress(range(-(-p.steps // p.conv_window)), desc=f"jax adam L={len(net[0])}"):
         n = min(p.conv_window, p.steps - t)
-        state, losses = _adam_window(state, jnp.asarray(lrs[t:t + n], dt), xj, yj, jnp.asarray(p.weight_decay, dt))
+        state, losses = _adam_window(state, jnp.asarray(lrs[t:t + n], dt), xj, yj, jnp.asarray(lam, dt))
         t += n
         curve.append(float(losses[-1]))
         if converged(curve, p.conv_tol):
@@ -98,7 +98,7 @@ def adam(net: Net, x: np.ndarray, y: np.ndarray, p, depth: int, device: str = "c
     return _to_numpy(state[0]), t, np.array(curve)
 
 
-def gd(net: Net, x: np.ndarray, y: np.ndarray, p, eta: float, steps: int, device: str = "cpu"):
+def gd(net: Net, x: np.ndarray, y: np.ndarray, p, lam: float, eta: float, steps: int, device: str = "cpu"):
     """Plain full-batch GD for `steps` steps (C4), one scan per conv_window steps."""
     params, dev = _params(net, p, device)
     dt = _DTYPES[p.dtype]
@@ -106,7 +106,7 @@ def gd(net: Net, x: np.ndarray, y: np.ndarray, p, eta: float, steps: int, device
     curve, t = [], 0
     for _ in progress(range(-(-steps // p.conv_window)), desc=f"jax gd eta={eta:.3g}"):
         n = min(p.conv_window, steps - t)
-        params, losses = _gd_window(params, xj, yj, jnp.asarray(p.weight_decay, dt), jnp.asarray(eta, dt), n)
+        params, losses = _gd_window(params, xj, yj, jnp.asarray(lam, dt), jnp.asarray(eta, dt), n)
         t += n
         curve.append(float(losses[-1]))
     return _to_numpy(params), np.array(curve)

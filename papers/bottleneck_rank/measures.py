@@ -1,14 +1,13 @@
-"""Measurements on a trained ReLU MLP, in float64 numpy (Jacot 2023, arXiv 2305.19008v3, Thm. and Fig. 1).
+"""Measurements on a trained ReLU MLP, in float64 numpy (Jacot 2023, arXiv 2305.19008v3, abstract).
 
 For a ReLU net the input Jacobian and the NTK are exact products of the weights and the 0/1
 activation patterns D_l(x), so they are computed here without autodiff (tests compare them with
-torch autodiff). `compute_net_measures` returns everything the claims read about one trained net.
+torch autodiff). `compute_net_measures` returns everything the claims read about one trained net;
+the symmetry measurements (C6) are in measures_symmetry.py.
 """
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import KFold, cross_val_predict
-from sklearn.neighbors import KNeighborsRegressor
 
 from .data import Net
 
@@ -59,6 +58,35 @@ def compute_jacobian_logdet(jac: np.ndarray, k: int) -> np.ndarray:
         return 2.0 * np.log(s).sum(axis=1)
 
 
+def compute_prop3_rhs(jac: np.ndarray, depth: int) -> np.ndarray:
+    """L Σ_{i ≤ rank J(x)} s_i(J(x))^{2/L} per x: ≤ ‖W‖² for every θ (Prop. 3 of arXiv 2209.15055).
+
+    Numerical rank: s_i > s_1 · max(d_out, d_in) · eps (numpy's matrix_rank tolerance). The true small
+    singular values of a product of L matrices are far below round-off, and s^{2/L} would magnify
+    the round-off (L = 12: (1e-18)^{1/6} = 1e-3 per value); dropping them only weakens the check.
+    """
+    s = np.linalg.svd(jac, compute_uv=False)
+    keep = s > s[:, :1] * max(jac.shape[1:]) * np.finfo(s.dtype).eps
+    # L Σ_i s_i^{2/L} over the numerically nonzero singular values
+    return depth * (np.where(keep, s, 0.0) ** (2.0 / depth)).sum(axis=1)
+
+
+def compute_activation_spectra(posts: list[np.ndarray]) -> np.ndarray:
+    """Top-10 singular values of the uncentred N × n_l post-activations h_1..h_{L-1} (2209.15055's plot)."""
+    return np.stack([_top(np.linalg.svd(h, compute_uv=False)) for h in posts[1:]])
+
+
+def compute_relu_impact(pres: list[np.ndarray]) -> np.ndarray:
+    """‖Z̃_l − σ(Z̃_l)‖_F / ‖Z̃_l‖_F per hidden layer, Z̃_l the pre-activations (2209.15055's 'impact')."""
+    # Z̃ − σ(Z̃) = min(Z̃, 0): the part of the pre-activation the ReLU removes
+    return np.array([np.linalg.norm(np.minimum(z, 0.0)) / max(np.linalg.norm(z), 1e-300) for z in pres[:-1]])
+
+
+def _top(s: np.ndarray) -> np.ndarray:
+    """The first TOP entries of a descending spectrum, zero-padded."""
+    return np.pad(s[:TOP], (0, max(0, TOP - s.size)))
+
+
 def compute_ntk_trace(factors: list[np.ndarray], posts: list[np.ndarray]) -> np.ndarray:
     """Tr Θ(x, x) = Σ_j ‖∂f_j(x)/∂θ‖² = Σ_l ‖B_l(x)‖_F² (‖h_{l-1}(x)‖² + 1) (weights and biases)."""
     return sum((f**2).sum(axis=(1, 2)) * ((h**2).sum(axis=1) + 1.0) for f, h in zip(factors, posts, strict=True))
@@ -73,15 +101,6 @@ def compute_ntk_lambda_max(factors: list[np.ndarray], posts: list[np.ndarray], n
         kern = h @ h.T + 1.0
         gram += (np.einsum("ajw,biw->ajbi", f, f) * kern[:, None, :, None]).reshape(n * d_out, -1)
     return float(np.linalg.eigvalsh(gram)[-1])
-
-
-def compute_knn_r2(features: np.ndarray, target: np.ndarray, seed: int) -> float:
-    """Cross-validated R² of a 10-NN regression features -> target (C6: is the layer a function of z_1..z_k?)."""
-    pred = cross_val_predict(KNeighborsRegressor(n_neighbors=10), features, target,
-                             cv=KFold(5, shuffle=True, random_state=seed))
-    resid = ((target - pred) ** 2).sum(axis=0)
-    total = ((target - target.mean(axis=0)) ** 2).sum(axis=0)
-    return float(np.mean(1.0 - resid / total))
 
 
 def _spectrum_summary(svs: list[np.ndarray], mids: range, k: int, thr: float) -> dict:
@@ -116,20 +135,8 @@ def _representation_summary(posts: list[np.ndarray], mids: range, k: int, energy
     }
 
 
-def _symmetry_summary(posts: list[np.ndarray], z: np.ndarray, k: int, seed: int) -> dict:
-    """C6 (Sec. 5, Fig. 2): is the middle representation a function of z_1..z_k only?"""
-    h = posts[len(posts) // 2]
-    h = h - h.mean(axis=0, keepdims=True)
-    u, s, _ = np.linalg.svd(h, full_matrices=False)
-    pcs = u[:, :2] * s[:2]
-    out = {"mid_pcs": pcs, "latent_relevant": z[:, :k], "knn_r2_relevant": compute_knn_r2(z[:, :k], pcs, seed)}
-    out["knn_r2_irrelevant"] = compute_knn_r2(z[:, k:], pcs, seed) if z.shape[1] > k else float("nan")
-    return out
-
-
-def compute_net_measures(net: Net, x: np.ndarray, y: np.ndarray, p, lmax: bool = False,
-                z: np.ndarray | None = None, seed: int = 0) -> dict:
-    """All per-net measurements (C1–C4, C6) of a trained net on the training inputs x."""
+def compute_net_measures(net: Net, x: np.ndarray, y: np.ndarray, p, lmax: bool = False) -> dict:
+    """All per-net measurements (C1–C5) of a trained net on the training inputs x."""
     weights, biases = net
     depth, k = len(weights), p.rank
     svs = [np.linalg.svd(w, compute_uv=False) for w in weights]
@@ -137,8 +144,10 @@ def compute_net_measures(net: Net, x: np.ndarray, y: np.ndarray, p, lmax: bool =
     pres, posts = forward(net, x)
     factors = backward_factors(net, pres)
     # Jf(x) = W_L D_{L-1} W_{L-1} ... D_1 W_1  (= B_1(x) W_1)
-    logdet = compute_jacobian_logdet(factors[0] @ weights[0], k)
+    jac = factors[0] @ weights[0]
+    logdet = compute_jacobian_logdet(jac, k)
     wnorm2 = float(sum((w**2).sum() for w in weights))
+    prop3 = compute_prop3_rhs(jac, depth)
     out = {"depth": depth, "wnorm2": wnorm2,
            "theta_norm2": wnorm2 + float(sum((b**2).sum() for b in biases)),
            "mse": float(((pres[-1] - y) ** 2).sum(axis=1).mean()),
@@ -146,9 +155,14 @@ def compute_net_measures(net: Net, x: np.ndarray, y: np.ndarray, p, lmax: bool =
            "max_2logdet_J": float(logdet.max()), "mean_2logdet_J": float(logdet.mean()),
            # finite-L bound (README, Model and derivation: Horn + AM–GM): ‖W‖² − L k ≥ 2 log|Jf(x)|_+ for every θ and x
            "c3_min_margin": float((wnorm2 - depth * k - logdet).min()),
+           # Prop. 3: ‖W‖² ≥ L Σ_i s_i(Jf(x))^{2/L} for every θ and x (ratio ≤ 1; README, Model)
+           "prop3_rhs_max": float(prop3.max()), "prop3_ratio": float(prop3.max() / wnorm2),
            # Tr Θ(x,x) / L averaged over the training inputs (C4: Θ = O(L))
            "ntk_trace_over_L": float(compute_ntk_trace(factors, posts).mean() / depth),
-           "svals_top10": np.stack([np.pad(s[:TOP], (0, max(0, TOP - s.size))) for s in svs])}
+           "svals_top10": np.stack([_top(s) for s in svs]), "act_svals_top10": compute_activation_spectra(posts)}
+    impact = compute_relu_impact(pres)
+    out["relu_impact_layers"] = impact
+    out["relu_impact_mid_median"] = float(np.median(impact[[ell - 1 for ell in mids]]))
     out.update(_spectrum_summary(svs, mids, k, p.sv_threshold))
     out.update(_representation_summary(posts, mids, k, p.energy))
     # E(L) = ‖W‖² − L n, n the realised middle-layer count (R^(1) proxy, weights only)
@@ -157,8 +171,6 @@ def compute_net_measures(net: Net, x: np.ndarray, y: np.ndarray, p, lmax: bool =
     if lmax:
         n = min(len(x), p.ntk_samples)
         out["ntk_lmax_over_n"] = compute_ntk_lambda_max(factors, posts, n) / n
-    if z is not None:
-        out.update(_symmetry_summary(posts, z, k, seed))
     return out
 
 
@@ -179,6 +191,8 @@ def compute_sweep_summary(rows: list[dict], k: int) -> dict:
         "sweep_r99_mid": np.array([r["mid_r99_median"] for r in rows]), "sweep_gap_sqrtL": gap_sqrt,
         "sweep_max_2logdet_J": np.array([r["max_2logdet_J"] for r in rows]), "sweep_excess": excess,
         "sweep_mse": np.array([r["mse"] for r in rows]),
+        "sweep_prop3_ratio": np.array([r["prop3_ratio"] for r in rows]),
+        "sweep_prop3_rhs_max": np.array([r["prop3_rhs_max"] for r in rows]),
         "wnorm2_slope": slope, "slope_minus_n": slope - n_mid[-1],
         "ntk_ratio_max": float(tr.max() / tr[0]),
         "n_mid_max_increase": float(np.diff(n_mid).max()) if len(rows) >= 2 else 0.0,

@@ -26,10 +26,12 @@ sharpening) and then hovers at the **edge of stability** $2/\eta$ while the loss
 
 The Hessian of a network is never formed: it is used through Hessian-vector products (Pearlmutter's trick)
 
-$$H v = \frac{d}{d\varepsilon}\,\nabla L(\theta + \varepsilon v)\Big|_{\varepsilon = 0},$$
+$$H v = \nabla_\theta \big(\nabla L(\theta) \cdot v\big)
+    = \frac{d}{d\varepsilon}\,\nabla L(\theta + \varepsilon v)\Big|_{\varepsilon = 0}:$$
 
-one forward-mode derivative (`torch.func.jvp`) of the gradient (`torch.func.grad`), at the cost of a few
-gradients. The top eigenvalue then comes from a Krylov method that needs only $v \mapsto Hv$: Lanczos
+the gradient of $\nabla L(\theta)\cdot v$ (double backprop, as Cohen et al. compute it) or one forward-mode
+derivative (`torch.func.jvp`) of the gradient (`torch.func.grad`), at the cost of a few gradients.
+The top eigenvalue then comes from a Krylov method that needs only $v \mapsto Hv$: Lanczos
 (`scipy.sparse.linalg.eigsh` on a `LinearOperator`), which is how Cohen et al. measure sharpness.
 
 You implement both. The paper's experiment (a tanh MLP trained by full-batch GD, sharpness logged every
@@ -39,8 +41,9 @@ few steps, float64) then runs with your functions, and the edge-of-stability cla
 HVP_PROMPT = r"""
 **Exercise 1.** Implement `hvp(loss_fn, theta, v, *args)`: $H(\theta)v$ where $H = \nabla^2 L$ and
 $L(\theta) =$ `loss_fn(theta, *args)` is a scalar function of the flat parameter vector `theta`
-(a 1-D float64 tensor). Return a tensor shaped like `theta`. Use forward-over-reverse differentiation
-(a `jvp` of the `grad`), not the dense Hessian.
+(a 1-D float64 tensor). Return a tensor shaped like `theta`. Use automatic differentiation twice (the
+gradient of $\nabla L \cdot v$ with `torch.autograd.grad(..., create_graph=True)`, or a `jvp` of the `grad`),
+not the dense Hessian.
 """
 
 EIG_PROMPT = r"""
@@ -49,7 +52,9 @@ the `k` algebraically largest eigenvalues of the symmetric operator $v \mapsto$ 
 numpy out) by Lanczos. Return `EigResult(values, vectors, n_matvec)`: eigenvalues in descending order,
 eigenvectors as columns (`dim` x `k`), and how many times `matvec` was called. Start from `v0` if given,
 else from a standard normal vector drawn by numpy's `default_rng` seeded with `seed`, so results are
-deterministic.
+deterministic. `tol` is a relative accuracy on the Ritz values (as in `eigsh`); the experiment passes the
+previous measurement's eigenvector as `v0`, so a Lanczos that stops once its Ritz values have converged
+(rather than `eigsh`'s fixed Krylov size) needs far fewer Hessian-vector products.
 """
 
 NOT_GRADED = """
@@ -102,11 +107,13 @@ ASSIGNMENT = Assignment(
     title="The edge of stability: Hessian-vector products and the sharpness",
     intro=INTRO,
     setup=("from typing import Callable\n\nimport numpy as np\nimport torch\n"
+           "from scipy.linalg import eigh_tridiagonal\n"
            "from scipy.sparse.linalg import LinearOperator, eigsh\nfrom torch.func import grad, jvp\n\n"
-           "from claimbench.hessian.lanczos import EigResult, Matvec"),
+           "from claimbench.hessian.lanczos import KRYLOV_CAP, EigResult, Matvec"),
     exercises=(
         Exercise("hvp", f"{H}.hvp_torch:hvp", HVP_PROMPT, check=f"{A}:check_hvp"),
-        Exercise("top_eigenvalues", f"{H}.lanczos:top_eigenvalues", EIG_PROMPT, helpers=(f"{H}.lanczos:_Counted",),
+        Exercise("top_eigenvalues", f"{H}.lanczos:top_eigenvalues", EIG_PROMPT,
+                 helpers=tuple(f"{H}.lanczos:{f}" for f in ("_Counted", "_lanczos", "_ritz", "_eigsh_from")),
                  check=f"{A}:check_top_eigenvalues"),
     ),
     claims=(

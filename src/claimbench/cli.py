@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override one param of the profile (PAPER.KEY=VALUE when running several papers)")
     run.add_argument("--threads", default=None, help="BLAS/torch threads (default: $CLAIMBENCH_THREADS or 1)")
+    run.add_argument("--jobs", default="1", help="runs at once, one process each (default: 1, in this process)")
     course_cli.add_parser(sub, _Parser)
     for name, text in (("report", "build reports/index.html, summary.md, verdicts.csv"),
                        ("summary", "print the verdict table"), ("check", "exit 1 if any claim FAILs or ERRORs")):
@@ -197,18 +198,25 @@ def cmd_run(args) -> int:
     from claimbench.report.build import collect_folders, terminal_table
 
     out = _out_dir(args.out)
-    threads, seeds = _threads(args.threads), _seeds(args.seeds)
+    threads, seeds, jobs = _threads(args.threads), _seeds(args.seeds), _count(args.jobs, "--jobs", 64)
     overrides = parse_set(args.overrides)
     backends = registry.BACKENDS if args.backend == "all" else (args.backend,)
     specs = [runner.make_spec(paper, backend, args.profile, params_path=Path(args.params),
                               overrides=_overrides_for(paper, overrides, args.papers),
                               device=args.device, seeds=seeds, threads=threads)
              for paper in dict.fromkeys(args.papers) for backend in backends]
-    with contextlib.ExitStack() as locks:  # refuse at once if another run holds any of the folders
-        for spec in specs:
-            locks.enter_context(results.run_lock(spec.folder(out)))
-        for spec in specs:
-            runner.execute(spec, out)
+    if jobs > 1 and len(specs) > 1:  # each child locks its own folder and refuses if it is busy
+        from claimbench import jobs as parallel
+
+        rc = parallel.run_all([parallel.child_argv(s.paper.slug, s.backend, args) for s in specs], jobs)
+        if rc:
+            return rc
+    else:
+        with contextlib.ExitStack() as locks:  # refuse at once if another run holds any of the folders
+            for spec in specs:
+                locks.enter_context(results.run_lock(spec.folder(out)))
+            for spec in specs:
+                runner.execute(spec, out)
     df = collect_folders(out, [(spec.folder(out), spec.variant) for spec in specs])
     print(terminal_table(df))
     _print_broken(df)

@@ -1,8 +1,10 @@
-"""Hessian-vector products in torch over a flat parameter vector (forward-over-reverse, torch.func).
+"""Hessian-vector products in torch over a flat parameter vector (double backprop, torch.autograd).
 
 Same signatures as `claimbench.hessian.hvp_jax`: `loss_fn(theta, *args) -> scalar` with `theta` a
-1-D tensor. H v = d/dε ∇L(θ + εv) at ε = 0, i.e. `jvp(grad(L), (θ,), (v,))` — Pearlmutter's trick,
-as in Cohen et al. (ICLR 2021) who use double backprop for the same product.
+1-D tensor. H v = ∇_θ (∇L(θ) · v) — Pearlmutter's trick by reverse-over-reverse, as Cohen et al.
+(ICLR 2021) compute it. In eager torch this costs about 2.5-3 gradients, where torch.func's
+forward-over-reverse `jvp(grad(L))` (jax's choice) costs 3.5-11 (functorch's per-operation overhead;
+benchmarks/bench_hessian.py measures both).
 """
 from __future__ import annotations
 
@@ -30,7 +32,17 @@ def gradient(loss_fn: Callable, theta: torch.Tensor, *args) -> torch.Tensor:
 
 
 def hvp(loss_fn: Callable, theta: torch.Tensor, v: torch.Tensor, *args) -> torch.Tensor:
-    """H(θ) v with H = ∇²L(θ), by a jvp of the gradient."""
+    """H(θ) v with H = ∇²L(θ), by the gradient of ∇L(θ) · v (double backprop)."""
+    with torch.enable_grad():
+        t = theta.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(loss_fn(t, *args), t, create_graph=True)
+        # H v = ∇_θ (∇L(θ) · v)
+        (hv,) = torch.autograd.grad(g, t, grad_outputs=v)
+    return hv
+
+
+def hvp_forward_over_reverse(loss_fn: Callable, theta: torch.Tensor, v: torch.Tensor, *args) -> torch.Tensor:
+    """H(θ) v by a jvp of the gradient (torch.func), the cost comparison for `hvp`."""
     # H v = ∂_ε ∇L(θ + ε v)|_{ε=0}
     return jvp(lambda t: grad(loss_fn)(t, *args), (theta,), (v,))[1]
 

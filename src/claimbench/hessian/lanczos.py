@@ -1,9 +1,12 @@
 """Top eigenvalues of a symmetric operator given only as a matvec (numpy/scipy; no torch, no jax).
 
-`top_eigenvalues` wraps the matvec in a `scipy.sparse.linalg.LinearOperator` and calls `eigsh`
-(implicitly restarted Lanczos, ARPACK), as Cohen et al. (ICLR 2021, arXiv:2103.00065) compute
-sharpness. `power_iteration` is the independent cross-check. Both count the matvecs they used,
-which is the cost unit of Hessian spectra (one HVP ≈ a few gradients).
+`top_eigenvalues` runs Lanczos with full reorthogonalisation and stops as soon as the wanted Ritz
+values have converged (residual test, as ARPACK's), so a warm start from the previous step's
+eigenvector costs a few matvecs instead of `eigsh`'s fixed Krylov size (ncv = 20 for k = 1); the
+tridiagonal eigenproblem is scipy's `eigh_tridiagonal`, and a run that has not converged within
+`maxiter` matvecs hands its best Ritz vector to `scipy.sparse.linalg.eigsh` (ARPACK, as Cohen et al.,
+ICLR 2021, arXiv:2103.00065, compute sharpness). `power_iteration` is the independent cross-check.
+Both count the matvecs they used, which is the cost unit of Hessian spectra (one HVP ≈ a few gradients).
 """
 from __future__ import annotations
 
@@ -11,9 +14,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from scipy.linalg import eigh_tridiagonal
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 Matvec = Callable[[np.ndarray], np.ndarray]
+KRYLOV_CAP = 80  # Lanczos vectors kept before handing over to eigsh (80 · dim floats of memory)
 
 
 @dataclass(frozen=True)
@@ -38,18 +43,58 @@ class _Counted:
 
 def top_eigenvalues(matvec: Matvec, dim: int, k: int = 1, tol: float = 1e-4, v0: np.ndarray | None = None,
                     which: str = "LA", maxiter: int | None = None, seed: int = 0) -> EigResult:
-    """The k algebraically largest eigenvalues (which="LA") of a symmetric operator, by Lanczos.
+    """The k algebraically largest eigenvalues (which="LA"; "SA": smallest) of a symmetric operator.
 
-    `tol` is eigsh's relative accuracy on the Ritz values; `v0` warm-starts from a previous
-    eigenvector (it is drawn from `seed` otherwise, so results are deterministic).
+    Converged when every wanted Ritz pair (θ, u) has residual ‖Au − θu‖ ≤ tol·|θ| (eigsh's meaning of
+    `tol`). `v0` warm-starts from a previous eigenvector (it is drawn from `seed` otherwise, so results
+    are deterministic); `maxiter` caps the Lanczos steps before eigsh takes over (other `which`: eigsh).
     """
     counted = _Counted(matvec)
-    op = LinearOperator((dim, dim), matvec=counted, dtype=np.float64)
-    if v0 is None:
-        v0 = np.random.default_rng(seed).standard_normal(dim)
-    vals, vecs = eigsh(op, k=k, which=which, tol=tol, v0=np.asarray(v0, dtype=np.float64), maxiter=maxiter)
+    q = np.random.default_rng(seed).standard_normal(dim) if v0 is None else np.asarray(v0, dtype=np.float64)
+    if which not in ("LA", "SA"):
+        vals, vecs = eigsh(LinearOperator((dim, dim), matvec=counted, dtype=np.float64), k=k, which=which,
+                           tol=tol, v0=q, maxiter=maxiter)
+    else:
+        sign = 1.0 if which == "LA" else -1.0
+        vals, vecs = _lanczos(lambda v: sign * counted(v), dim, k, tol, q, min(dim, maxiter or KRYLOV_CAP))
+        vals = sign * vals
     order = np.argsort(vals)[::-1]
     return EigResult(vals[order], vecs[:, order], counted.calls)
+
+
+def _lanczos(op: Matvec, dim: int, k: int, tol: float, q: np.ndarray, steps: int):
+    """k largest eigenpairs of op by Lanczos from q, stopping at convergence; eigsh after `steps`."""
+    basis, alpha, beta = [q / np.linalg.norm(q)], [], []
+    for j in range(steps):
+        w = op(basis[j])
+        alpha.append(float(basis[j] @ w))
+        # w ← w − Q Qᵀ w: the three-term recurrence and full reorthogonalisation in one (done twice)
+        for _ in range(2):
+            Q = np.asarray(basis)
+            w -= Q.T @ (Q @ w)
+        b = float(np.linalg.norm(w))
+        theta, s = _ritz(alpha, beta, k)
+        # residual of Ritz pair i: ‖A Q s_i − θ_i Q s_i‖ = β_{j+1} |s_{j,i}|
+        exhausted = b <= 1e-12 * max(abs(theta[0]), 1e-300) or j + 1 == dim  # invariant subspace
+        if exhausted or (j + 1 >= k and np.all(b * np.abs(s[-1]) <= tol * np.abs(theta))):
+            return theta, np.asarray(basis).T @ s
+        beta.append(b)
+        basis.append(w / b)
+    return _eigsh_from(op, dim, k, tol, np.asarray(basis[:-1]).T @ _ritz(alpha, beta[:-1], 1)[1][:, 0])
+
+
+def _ritz(alpha: list, beta: list, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k largest eigenpairs of the Lanczos tridiagonal T (diagonal alpha, off-diagonal beta)."""
+    m = len(alpha)
+    k = min(k, m)
+    theta, s = eigh_tridiagonal(np.asarray(alpha), np.asarray(beta), select="i", select_range=(m - k, m - 1))
+    return theta[::-1], s[:, ::-1]
+
+
+def _eigsh_from(op: Matvec, dim: int, k: int, tol: float, v0: np.ndarray):
+    """Hand a slow case to ARPACK (implicitly restarted Lanczos), started from the best Ritz vector."""
+    vals, vecs = eigsh(LinearOperator((dim, dim), matvec=op, dtype=np.float64), k=k, which="LA", tol=tol, v0=v0)
+    return vals, vecs
 
 
 def power_iteration(matvec: Matvec, dim: int, iters: int = 500, rtol: float = 1e-6, v0: np.ndarray | None = None,
