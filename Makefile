@@ -41,8 +41,9 @@ TEST_WORKERS ?= 2
 test: $(COURSE_STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=10
 
+# runs benchmarks/bench_*.py with pytest-benchmark and saves the run into reports/bench/history (local)
 bench: $(STAMP)
-	CLAIMBENCH_QUIET=1 $(BIN)/python -m pytest benchmarks -q -s -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds
+	$(BIN)/claimbench bench
 
 report: $(STAMP)
 	$(BIN)/claimbench report
@@ -52,8 +53,9 @@ report: $(STAMP)
 frontier: $(STAMP)
 	$(BIN)/claimbench sweep all
 
+# gate on the committed verdicts: exit 1 only on a new FAIL/ERROR, PASS -> FAIL or a margin that lost > 50 %
 check: $(STAMP)
-	$(BIN)/claimbench check
+	$(BIN)/claimbench check --baseline HEAD
 
 lint: $(STAMP)
 	$(BIN)/ruff check src papers tests benchmarks

@@ -27,6 +27,7 @@ from papers.edge_of_stability import data as data_mod
 from papers.edge_of_stability.config import Params
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.benchmark(group="hessian")
 WIDTHS = [8, 32, 64]
 
 

@@ -21,6 +21,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = os.environ.get("CLAIMBENCH_BENCH_PROFILE", "smoke")
+# the work happens in child processes, which the benchmark process's CPU time does not count
+pytestmark = [pytest.mark.benchmark(group="parallel_runs"),
+              pytest.mark.skipif(os.environ.get("CLAIMBENCH_TIMER") == "cpu",
+                                 reason="times child processes: run with `claimbench bench --timer wall`")]
 
 
 def _stage(paper: str, jobs: int, out: Path) -> tuple[float, float]:

@@ -1,4 +1,5 @@
 """The DVC pipeline on the demo paper in a scratch git repo: repro, a no-op second repro, exp run -S, metrics."""
+import json
 import os
 import shutil
 import subprocess
@@ -50,8 +51,14 @@ def test_repro_twice_exp_run_and_metrics(scratch_repo):
     again = sh("dvc repro", repo, env)
     assert "Running stage" not in again and "up to date" in again
     sh("git add -A && git commit -qm results", repo, env)
-    sh("dvc exp run -S zz_demo.fast.width=7", repo, env)
+    sh("dvc exp run -S zz_demo.fast.width=7 -S +zz_demo.fast.lr=0.05", repo, env)  # lr: 0.1 by default
     meta = (repo / "reports" / "runs" / "zz_demo" / "torch" / "fast" / "meta.json").read_text()
     assert '"width": 7' in meta
     shown = sh("dvc metrics show", repo, env)
-    assert "zz_demo.torch.fast.json" in shown and "PASS" in shown
+    assert "zz_demo.torch.fast.json" in shown and "PASS" in shown and "good.measured" in shown
+    # x = u·lr: halving lr halves the measured value and moves the margin; the counts stay
+    diff = sh("dvc metrics diff --json", repo, env)
+    moved = json.loads(diff)["reports/metrics/zz_demo.torch.fast.json"]
+    assert set(moved) == {"good.measured", "good.margin"}, moved
+    assert moved["good.measured"]["new"] == pytest.approx(moved["good.measured"]["old"] / 2)
+    assert "good.measured" in sh("dvc metrics diff", repo, env)

@@ -7,7 +7,9 @@ from claimbench import registry
 CORE = ["claimbench.claims", "claimbench.params", "claimbench.registry", "claimbench.results", "claimbench.runner",
         "claimbench.metrics", "claimbench.seeding", "claimbench.progress", "claimbench.cli", "claimbench.devices",
         "claimbench.report.build", "claimbench.report.theme", "claimbench.hessian.lanczos", "claimbench.layout",
-        "claimbench.scaffold", "claimbench.tolerances", "claimbench.experiments", "claimbench.variants",
+        "claimbench.scaffold", "claimbench.tolerances", "claimbench.experiments", "claimbench.drift",
+        "claimbench.bench.cli", "claimbench.bench.compare", "claimbench.bench.history", "claimbench.bench.page",
+        "claimbench.bench.stats", "claimbench.bench.suite", "claimbench.bench.worker", "claimbench.variants",
         "claimbench.sweep.command", "claimbench.sweep.execute", "claimbench.sweep.frontier", "claimbench.sweep.page",
         "distributed"]  # a sweep's submitting process needs neither framework, nor does Dask itself
 

@@ -184,3 +184,26 @@ def test_a_broken_run_is_listed_first(report, monkeypatch):
     page = BeautifulSoup(html_page(df, report, "fast"), "html.parser")
     first = page.select_one(".np ul.nplist li")
     assert "BROKEN" in first.get_text() and "not valid JSON" in first.get_text()
+
+
+def test_index_links_the_performance_page_once_there_is_a_benchmark_result(report, tmp_path, monkeypatch):
+    """No link without benchmark results; with a comparison on disk, index.html links performance.html."""
+    import papers
+    from claimbench.report.build import build
+
+    monkeypatch.setattr(papers, "__path__", [*papers.__path__, str(FIXTURES)])
+    out = shutil.copytree(report, tmp_path / "reports")
+    assert 'href="performance.html"' not in (out / "index.html").read_text()
+    row = {"name": "benchmarks/bench_x.py::test_step", "group": "x", "base_median_ms": 1.0, "head_median_ms": 1.4,
+           "ratio": 1.4, "ci_low": 1.3, "ci_high": 1.5, "verdict": "slower"}
+    side = {"rev": "main", "commit": "abc1234"}
+    (out / "bench" / "compare").mkdir(parents=True)
+    (out / "bench" / "compare" / "latest.json").write_text(json.dumps({
+        "benchmarks": [row], "base": side, "head": side, "created": "2026-11-30 18:00", "order": "A B, B A",
+        "options": {"rounds": 6, "warmup": 1, "timer": "cpu", "normalize": True, "threshold": 1.1},
+        "only_base": [], "only_head": []}))
+    build(out, "fast")
+    link = BeautifulSoup((out / "index.html").read_text(), "html.parser").select_one('a[href="performance.html"]')
+    assert link is not None and (out / "performance.html").exists()
+    perf = BeautifulSoup((out / "performance.html").read_text(), "html.parser")
+    assert "bench_x.py::test_step" in perf.get_text() and perf.select_one("span.b.slower").get_text() == "slower"

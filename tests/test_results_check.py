@@ -79,7 +79,7 @@ CORRUPTIONS = {
                        "unknown status"),
     "field of wrong type": (edit_json(VERDICTS, lambda d: good_verdict(d).update(seeds_run="2")),
                             "seeds_run has a wrong type"),
-    "verdict dropped": (edit_json(VERDICTS, lambda d: d.pop()), f"{METRICS}: counts disagree"),
+    "verdict dropped": (edit_json(VERDICTS, lambda d: d.pop()), f"{METRICS}: counts or per-claim values"),
     "verdict doubled": (edit_json(VERDICTS, lambda d: d.append(d[0])), "a claim appears twice"),
     "measurements truncated": (edit_bytes(MEAS, lambda b: b[:-5]),
                                "measurements.json: not valid JSON"),
@@ -109,7 +109,9 @@ CORRUPTIONS = {
     "arrays truncated": (edit_bytes(NPZ, lambda b: b[:-30]), "e1_seed0.npz: not a valid npz"),
     "arrays bit flip": (edit_bytes(NPZ, flip_middle), "e1_seed0.npz"),
     "metrics garbled": (edit_bytes(METRICS, lambda b: b[:3]), f"{METRICS}: not valid JSON"),
-    "metrics changed": (edit_json(METRICS, lambda m: m.update(PASS=9)), f"{METRICS}: counts disagree"),
+    "metrics changed": (edit_json(METRICS, lambda m: m.update(PASS=9)), f"{METRICS}: counts or per-claim values"),
+    "metrics value changed": (edit_json(METRICS, lambda m: m.update({"good.measured": 0.5})),
+                              f"{METRICS}: counts or per-claim values"),
     "metrics missing": (remove(METRICS), f"{METRICS}: missing"),
 }
 

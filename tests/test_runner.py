@@ -31,7 +31,14 @@ def test_run_folder_holds_verdicts_measurements_arrays_figures_meta(demo_paper):
     assert meta["params"]["width"] == 5 and meta["device"] == "cpu"
     assert (folder / "arrays" / "e1_seed1.npz").exists() and (folder / "figures" / "fig.png").exists()
     metrics = json.loads(results.metrics_path(demo_paper.parent / "reports", "zz_demo", "torch", "fast").read_text())
-    assert metrics == {"PASS": 1, "FAIL": 0, "ERROR": 2, "SKIP": 1, "total": 4}
+    counts = {k: metrics.pop(k) for k in ("PASS", "FAIL", "ERROR", "SKIP", "total")}
+    assert counts == {"PASS": 1, "FAIL": 0, "ERROR": 2, "SKIP": 1, "total": 4}
+    # per claim, flat keys for `dvc metrics diff`: status, measured value (median over seeds), margin
+    verdicts = {v["claim_id"].split(".")[1]: v for v in json.loads((folder / "verdicts.json").read_text())}
+    assert metrics == {f"{name}.{key}": v[key] for name, v in verdicts.items()
+                       for key in ("status", "measured", "margin")}
+    assert metrics["good.status"] == "PASS" and 0 <= metrics["good.measured"] <= 1 and metrics["good.margin"] > 0
+    assert metrics["boom.status"] == "ERROR" and metrics["boom.measured"] is None
 
 
 def test_same_seed_same_numbers(demo_paper):

@@ -1,4 +1,4 @@
-"""The `claimbench` command: list | run | report | summary | check | sweep | new | assignment.
+"""The `claimbench` command: list | run | report | summary | check | sweep | new | assignment | bench.
 
     claimbench list [--show-params]
     claimbench run three_mechanisms [--profile fast] [--backend torch|jax|all] [--device cpu|cuda|auto]
@@ -7,7 +7,9 @@
     claimbench report [--profile P|all] [--variants]   # reports/index.html, summary.md, verdicts.csv
     claimbench summary [--profile P|all] [--variants]  # print the verdict table and where the report is
     claimbench check [--profile P|all] [--variants]    # exit 1 if any claim is FAIL or ERROR
+    claimbench check --baseline FILE|REV [--margin-drop 0.5]   # exit 1 only on what changed for the worse
     claimbench sweep PAPER --grid KEY=V1,V2 ... | --name SWEEP   # see claimbench.sweep.command
+    claimbench bench [history | compare BASE [HEAD]]   # benchmarks: run and save, history, A/B gate
     claimbench new SLUG --title T --arxiv ID [--authors A] [--root .]   # scaffold papers/SLUG
     claimbench assignment build|grade PAPER ...   # course assignments (claimbench.course.cli)
     (P defaults to suite.profile in params.yaml, the profile `dvc repro` runs)
@@ -29,7 +31,8 @@ import threading
 import traceback
 from pathlib import Path
 
-from claimbench import registry
+from claimbench import drift, registry
+from claimbench.bench import cli as bench_cli
 from claimbench.claims import PROFILES
 from claimbench.course import cli as course_cli
 from claimbench.devices import DEVICES
@@ -78,10 +81,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="profile to show (default: suite.profile of params.yaml, as dvc repro runs)")
         sp.add_argument("--variants", action="store_true",
                         help="also show variant runs (--set / --seeds / sweep points), badged")
+    drift.add_arguments(sub.choices["check"])
     from claimbench.sweep.command import add_parser
 
     add_parser(sub)
     _add_new(sub)
+    bench_cli.add_parser(sub)
     return p
 
 
@@ -247,9 +252,18 @@ def cmd_check(args) -> int:
     from claimbench.report.build import collect
 
     out, profile = _out_dir(args.out), _profile(args)
+    try:  # a bad --baseline or --margin-drop is reported before any result is read
+        drop = drift.margin_drop(args.margin_drop)
+        if args.baseline is not None and args.variants:
+            raise drift.BaselineError("--baseline compares the canonical runs: use it without --variants")
+        baseline = None if args.baseline is None else drift.read_baseline(args.baseline, out)
+    except drift.BaselineError as exc:
+        raise UsageError(str(exc)) from None
     df = collect(out, profile, args.variants)
     if df.empty:
         raise UsageError(f"no results under {show_path(out / 'runs')}: run `claimbench run PAPER` first")
+    if baseline is not None:
+        return _check_baseline(df, *baseline, drop)
     bad = df[df.status.isin(["FAIL", "ERROR"])]
     for r in bad.itertuples():
         print(f"{r.status} {r.paper}.{r.claim} [{r.backend}/{r.profile}] measured {r.measured} expected "
@@ -260,6 +274,13 @@ def cmd_check(args) -> int:
           + (f"; {broken} run folder(s) BROKEN" if broken else ""))
     bad = len(bad) + broken
     return 1 if bad else 0
+
+
+def _check_baseline(df, baseline, label: str, margin_drop: float) -> int:
+    lines, failing = drift.report(df, baseline, label, margin_drop)
+    print("\n".join(lines))
+    _print_broken(df)
+    return 1 if failing or (df.status == "BROKEN").any() else 0
 
 
 def cmd_new(args) -> int:
@@ -281,8 +302,15 @@ def cmd_sweep(args) -> int:
     return command.run(args, _out_dir(args.out), _threads(args.threads), _seeds)
 
 
+def cmd_bench(args) -> int:
+    try:
+        return bench_cli.run(args)
+    except bench_cli.ERRORS as exc:
+        raise UsageError(str(exc)) from None
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "summary": cmd_summary, "check": cmd_check,
-            "sweep": cmd_sweep, "new": cmd_new, "assignment": course_cli.main}
+            "sweep": cmd_sweep, "new": cmd_new, "assignment": course_cli.main, "bench": cmd_bench}
 
 
 def _say(prefix: str, message: object) -> None:

@@ -7,7 +7,8 @@ reports/runs/<paper>/<backend>/<profile>/
     arrays/<experiment>_seed<k>.npz   array measurements (for figures)
     figures/*.png       the paper's figures
     meta.json           git commit, package versions, device, threads, seeds, params, wall times
-reports/metrics/<paper>.<backend>.<profile>.json   pass/fail counts (what `dvc metrics show` lists)
+reports/metrics/<paper>.<backend>.<profile>.json   what `dvc metrics show/diff` list: the status counts,
+                        and per claim `<claim>.status`, `<claim>.measured`, `<claim>.margin` (flat keys)
 reports/variants/<paper>/<backend>/<profile>/<variant>/   the same files for a run with overrides
                         (`--set`, `--seeds`, a sweep point; see claimbench.variants); no metrics file
 
@@ -271,6 +272,19 @@ def count_statuses(verdicts) -> dict[str, int]:
         counts[v.status.value] += 1
     counts["total"] = len(verdicts)
     return counts
+
+
+def metrics_dict(verdicts) -> dict:
+    """The DVC metrics file: status counts, then per claim its status, measured value and margin (flat keys).
+
+    Keys are `<claim name>.status|measured|margin` (the claim id without the paper prefix, which the file
+    name carries), so `dvc metrics diff` and `dvc exp show --only-changed` name each number that moved.
+    """
+    out: dict = dict(count_statuses(verdicts))
+    for v in verdicts:
+        name = v.claim_id.split(".", 1)[-1]
+        out.update({f"{name}.status": v.status.value, f"{name}.measured": v.measured, f"{name}.margin": v.margin})
+    return out
 
 
 # Generated outputs: a run rewrites them, so a change there does not make the source tree dirty.

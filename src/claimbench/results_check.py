@@ -5,7 +5,7 @@ shape; meta.json's paper/backend/profile match the folder; each verdict is inter
 (its status agrees with its seeds, its median with its per-seed values) and agrees with
 measurements.json; figures are plain .png file names in the run's figures/ folder (no paths, no
 symlinks) whose PNG chunks verify; arrays are zip files whose CRCs check; the DVC metrics file
-agrees with the verdicts.
+agrees with the verdicts (counts and per-claim values).
 Hidden folders (staging, old, lock files) are never runs.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from claimbench.claims import Claim, Status, Verdict
-from claimbench.results import count_statuses
+from claimbench.results import count_statuses, metrics_dict
 
 MAX_JSON_BYTES = 64 << 20
 MAX_PNG_BYTES = 32 << 20
@@ -263,9 +263,10 @@ def check_arrays(folder: Path) -> None:
 
 
 def check_metrics(path: Path, verdicts) -> None:
-    """The DVC metrics file must hold the counts of the run's verdicts."""
-    if read_json(path) != count_statuses(verdicts):
-        raise BrokenRun(path, "counts disagree with the run's verdicts.json")
+    """The DVC metrics file must hold the run's counts and per-claim values (or, written before the
+    per-claim keys existed, the counts alone)."""
+    if read_json(path) not in (metrics_dict(verdicts), count_statuses(verdicts)):
+        raise BrokenRun(path, "counts or per-claim values disagree with the run's verdicts.json")
 
 
 def load_run(folder: Path, claims: Mapping[str, Claim] | None = None, metrics: Path | None = None,

@@ -245,7 +245,7 @@ def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> No
         results.write_json(tmp / "meta.json", meta)
         if spec.variant is None:  # the DVC metrics file counts the canonical run only
             metrics = results.metrics_path(out_root, slug, spec.backend, spec.profile)
-            companions[metrics] = results.json_text(results.count_statuses(verdicts))
+            companions[metrics] = results.json_text(results.metrics_dict(verdicts))
 
 
 def _variant_meta(spec: RunSpec) -> dict | None:

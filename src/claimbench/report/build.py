@@ -173,15 +173,16 @@ def summary_markdown(df: pd.DataFrame) -> str:
 
 
 def html_page(df: pd.DataFrame, out_root: Path = Path("reports"), profile: str | None = None,
-              sweeps: list[dict] = ()) -> str:
+              sweeps: list[dict] = (), performance: str = "") -> str:
     """reports/index.html: overview (totals, not-passing list, status matrix, provenance), then the cards.
 
-    Variant runs (if the frame holds them) get their own badged cards; `sweeps` are linked at the top.
+    Variant runs (if the frame holds them) get their own badged cards; `sweeps` are linked at the top,
+    and `performance` (the benchmark page's file name, if there is one) too.
     """
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     return env.get_template("index.html.j2").render(**page.context(df, Path(out_root), profile),
-                                                    sweeps=list(sweeps))
+                                                    sweeps=list(sweeps), performance=performance)
 
 
 def build(out_root: Path, profile: str | None = None, variants: bool = False) -> pd.DataFrame:
@@ -199,7 +200,10 @@ def build(out_root: Path, profile: str | None = None, variants: bool = False) ->
         stable = stable.drop(columns=["variant"])
     results.write_text(out_root / "verdicts.csv", stable.to_csv(index=False))
     results.write_text(out_root / "summary.md", summary_markdown(df))
-    results.write_text(out_root / "index.html", html_page(df, out_root, profile, list_sweeps(out_root)))
+    from claimbench.bench import page as bench_page  # the benchmark history page, when there is one to show
+
+    perf = bench_page.write(out_root).name if bench_page.exists(out_root) else ""
+    results.write_text(out_root / "index.html", html_page(df, out_root, profile, list_sweeps(out_root), perf))
     return df
 
 
