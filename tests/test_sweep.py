@@ -79,8 +79,8 @@ def _poll(pattern: str, timeout: float = 90.0) -> list[Path]:
     t0 = time.time()
     while time.time() - t0 < timeout:
         found = list(Path("reports/variants").glob(pattern)) if Path("reports/variants").exists() else []
-        # a staging folder (".<name>.staging-<pid>-...") is not a finished point
-        found = [p for p in found if not any(part.startswith(".") for part in p.parts)]
+        # a point's meta.json inside its staging folder (".<name>.staging-<pid>-...") is not a finished point
+        found = [p for p in found if ".staging-" not in p.parent.name]
         if found:
             return found
         time.sleep(0.05)
