@@ -1,23 +1,12 @@
 """The DVC pipeline on the demo paper in a scratch git repo: repro, a no-op second repro, exp run -S, metrics."""
 import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from dvc_scratch import BIN, make_repo, sh
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-BIN = Path(sys.executable).parent
-
-
-def sh(cmd, cwd, env):
-    r = subprocess.run(cmd, cwd=cwd, env=env, shell=True, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, f"{cmd}\n{r.stdout[-1500:]}\n{r.stderr[-1500:]}"
-    return r.stdout + r.stderr
 
 
 @pytest.fixture
@@ -25,21 +14,9 @@ def scratch_repo(tmp_path):
     if not (BIN / "dvc").exists():
         pytest.skip("dvc is not installed in this environment")
     repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "src", repo / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    shutil.copytree(ROOT / ".dvc", repo / ".dvc", ignore=shutil.ignore_patterns("cache", "tmp", "config.local"))
-    (repo / "papers").mkdir()
-    shutil.copy(ROOT / "papers" / "__init__.py", repo / "papers")
-    shutil.copytree(FIXTURES / "zz_demo", repo / "papers" / "zz_demo")
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    (repo / "params.yaml").write_text(yaml.safe_dump({"suite": params["suite"],
-                                                      **yaml.safe_load((FIXTURES / "params_demo.yaml").read_text())}))
-    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())
-    dvc["stages"]["run"]["matrix"]["paper"] = ["zz_demo"]
-    (repo / "dvc.yaml").write_text(yaml.safe_dump(dvc, sort_keys=False))
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "PYTHONPATH": f"{repo / 'src'}:{repo}",
            "CLAIMBENCH_QUIET": "1"}
-    sh("git init -q && git config user.email test@example.com && git config user.name test "
-       "&& git add -A && git commit -qm init", repo, env)
+    make_repo(repo, FIXTURES / "zz_demo", FIXTURES / "params_demo.yaml", env)
     return repo, env
 
 
