@@ -83,42 +83,39 @@ def _merged(axes):
     return list(seen.values()), list(seen)
 
 
-def draw_objective(runs, outdir: Path) -> str:
-    """G_data + G_reg against steps for each intrinsic noise level (C1; Thm 3.7)."""
+def _objective_bands(runs, key: str, values, label: str, palette: str, title: str):
+    """G_data + G_reg against steps, one mean ± std band per value of the swept setting; returns (fig, ax)."""
     fig, axes = new_figure(width=5.0)
     ax = axes[0][0]
+    colors = sns.color_palette(palette, len(values))
+    steps = np.arange(runs[0][key].shape[1])
+    for i, v in enumerate(values):
+        _band(ax, steps, [r[key][i] for r in runs], label.format(v), colors[i])
+    ax.set_yscale("log")
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel(r"$G_{data} + G_{reg}$ (no entropy)")
+    ax.set_title(f"{title} ({len(runs)} seeds, mean ± std)")
+    return fig, ax
+
+
+def draw_objective(runs, outdir: Path) -> str:
+    """G_data + G_reg against steps for each intrinsic noise level (C1; Thm 3.7)."""
     levels = runs[0]["noise_levels"]
-    colors = sns.color_palette("viridis", len(levels))
-    steps = np.arange(runs[0]["objective_path"].shape[1])
-    for i, sigma in enumerate(levels):
-        _band(ax, steps, [r["objective_path"][i] for r in runs], rf"$\sigma = {sigma:g}$", colors[i])
+    fig, ax = _objective_bands(runs, "objective_path", levels, r"$\sigma = {:g}$", "viridis", "MFLD objective")
     # C1 on the sigma = 0 run: (G_0 - G_mid) / (G_0 - G_end) >= 0.9, i.e. G_mid <= G_0 + 0.9 (G_end - G_0);
     # drawn from the seeds' mean G_0 and G_end over C1's mid-run window [T/2 - T/10, T/2]
     g = np.mean([r["objective_path"][0] for r in runs], axis=0)
     w = max(1, len(g) // 10)
     ax.mark_claim(S + ".c1_objective_converges", offset=g[0], scale=g[-w:].mean() - g[0],
                   label=rf"claim: $\sigma = {levels[0]:g}$ mid-run below", span=(len(g) // 2 - w, len(g) // 2))
-    ax.set_yscale("log")
-    ax.set_xlabel("step $t$")
-    ax.set_ylabel(r"$G_{data} + G_{reg}$ (no entropy)")
-    ax.set_title(f"MFLD objective ({len(runs)} seeds, mean ± std)")
     fig.legend(loc="outside lower center", ncols=3)
     return save_figure(fig, outdir, "objective_vs_steps")
 
 
 def draw_particles(runs, outdir: Path) -> str:
     """G_data + G_reg against steps for each particle count N (C1, particle discretisation)."""
-    fig, axes = new_figure(width=5.0)
-    ax = axes[0][0]
-    counts = runs[0]["particle_counts"]
-    colors = sns.color_palette("mako", len(counts))
-    steps = np.arange(runs[0]["objective"].shape[1])
-    for i, n in enumerate(counts):
-        _band(ax, steps, [r["objective"][i] for r in runs], f"$N = {n}$", colors[i])
-    ax.set_yscale("log")
-    ax.set_xlabel("step $t$")
-    ax.set_ylabel(r"$G_{data} + G_{reg}$ (no entropy)")
-    ax.set_title(f"MFLD objective per particle count ({len(runs)} seeds, mean ± std)")
+    fig, _ = _objective_bands(runs, "objective", runs[0]["particle_counts"], "$N = {}$", "mako",
+                              "MFLD objective per particle count")
     fig.legend(loc="outside lower center", ncols=3)
     return save_figure(fig, outdir, "particle_gap")
 
