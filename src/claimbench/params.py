@@ -10,7 +10,9 @@ whose message is one line naming the key, what is allowed and where the value ca
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import math
 import os
 import re
@@ -218,12 +220,18 @@ def read_text(path: Path, what: str = "YAML file") -> str:
         raise ParamsError(f"{name}: not UTF-8 text (bad byte at offset {exc.start}); expected a {what}") from None
 
 
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str):
+    """strict_yaml.loads, remembered by text: a sweep validates every point against the same file."""
+    return strict_yaml.loads(text)
+
+
 def read_yaml(path: Path) -> dict:
     """Read params.yaml (strictly: see claimbench.strict_yaml) as a mapping, or raise ParamsError."""
     name = show_path(path)
     text = read_text(path, "params.yaml-style YAML file")
     try:
-        data = strict_yaml.loads(text)
+        data = copy.deepcopy(_parsed(text))  # callers may edit what they get
     except strict_yaml.StrictYAMLError as exc:
         raise ParamsError(f"{name} line {exc.line}: {exc}") from None
     except yaml.YAMLError as exc:

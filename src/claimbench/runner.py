@@ -50,6 +50,7 @@ class RunSpec:
     threads: int = 1
     overrides: tuple[tuple[str, Any], ...] = ()  # (key, validated value), sorted: what makes a variant
     only: tuple[str, ...] = ()  # names of the claims to run (empty: all); the others are SKIP
+    figures: bool = True  # False: no run figures (a sweep point: its sweep page draws the frontier)
 
     @property
     def variant(self) -> str | None:
@@ -229,7 +230,7 @@ def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> No
             s, arrays = results.split_measurements(out)
             scalars.setdefault(exp, {})[str(seed)] = s
             results.save_arrays(tmp / "arrays", exp, seed, arrays)
-        figures, fig_error = _draw_figures(slug, outputs, tmp / "figures")
+        figures, fig_error = _draw_figures(slug, outputs, tmp / "figures") if spec.figures else ({}, "")
         results.write_json(tmp / "measurements.json", scalars)
         results.write_json(tmp / "verdicts.json", [v.to_dict() for v in verdicts])
         meta = {"paper": slug, "backend": spec.backend, "profile": spec.profile, "device": device,

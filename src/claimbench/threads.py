@@ -3,8 +3,9 @@
 BLAS and OpenMP read their thread counts from the environment once, when the library loads. So the
 environment is set before any numerical import (`claimbench.__main__` does it first), and
 threadpoolctl caps the libraries that a caller had already loaded (a test, a notebook). torch's
-intra-op pool is set with torch.set_num_threads; XLA reads XLA_FLAGS when jax starts its backend.
-Imports neither numpy nor a framework unless the caller already did.
+intra-op pool is set with torch.set_num_threads; XLA reads XLA_FLAGS when jax starts its backend,
+but sizes its CPU thread pools by the CPUs the process may run on (see `size_xla_pools`).
+Imports neither numpy nor a framework unless the caller already did (or the run is a jax run).
 """
 from __future__ import annotations
 
@@ -35,6 +36,41 @@ def limit_threads(threads: int, backend: str | None = None) -> None:
         import torch
 
         torch.set_num_threads(threads)
+    if backend == "jax":
+        size_xla_pools(threads)
+
+
+_xla_pools_sized = False
+
+
+def size_xla_pools(threads: int) -> None:
+    """Start jax's backend with XLA's CPU thread pools sized to `threads`.
+
+    XLA sizes its intra-op ("XLAEigen") pool by the CPUs the process may run on, whatever
+    --xla_cpu_multi_thread_eigen says; on 2 cores a "one-thread" jax run kept ~1.4 cores busy, and two
+    side by side each took about twice as long as alone (the pools spin). So the process is held to
+    `threads` CPUs while jax creates its backend, then every thread gets the full CPU set back: the
+    pool has `threads` workers, and the numbers no longer depend on the machine's core count.
+    Linux only (elsewhere, and if jax's backend already started, nothing changes).
+    """
+    global _xla_pools_sized
+    if _xla_pools_sized or not hasattr(os, "sched_setaffinity"):
+        return
+    _xla_pools_sized = True
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) <= threads:
+        return
+    os.sched_setaffinity(0, allowed[:threads])
+    try:
+        import jax
+
+        jax.devices()  # creates the CPU client and its thread pools now
+    finally:
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                os.sched_setaffinity(int(tid), allowed)
+            except OSError:  # a thread that has just exited
+                pass
 
 
 def threads_from_argv(argv: list[str], default: str = "1") -> int | None:

@@ -40,7 +40,10 @@ def _scheduler_settings(threads: int) -> dict:
     """Dask settings for the scheduler and nannies we start (retry a dead worker's point once)."""
     settings = {"distributed.scheduler.allowed-failures": 1,
                 "distributed.scheduler.worker-saturation": 1.0,  # a worker holds only the point it runs
-                "distributed.worker.preload": ["claimbench.sweep.worker_setup"]}  # Ctrl-C: the sweep stops them
+                "distributed.worker.preload": ["claimbench.sweep.worker_setup"],  # Ctrl-C: the sweep stops them
+                # the statistical profiler walks the running point's stack every 10 ms: with jax's deep
+                # stacks it kept a second core busy per worker, so two workers on 2 cores ran at ~half speed
+                "distributed.worker.profile.enabled": False}
     for var, value in worker_environment(threads).items():
         settings[f"distributed.nanny.pre-spawn-environ.{var}"] = value
     return settings

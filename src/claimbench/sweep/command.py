@@ -12,6 +12,8 @@ Every point is validated before anything starts (a bad value: one line, exit 2, 
 from __future__ import annotations
 
 import contextlib
+import importlib
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -88,11 +90,14 @@ def run(args, out: Path, threads: int, seeds_of) -> int:
     config = Path(args.cluster_config) if args.cluster_config else None
     factory = partial(cluster.open_client, args.scheduler, workers, threads, config)
     t0 = time.perf_counter()
+    # matplotlib and seaborn (~2 s) load while the workers start and compute, not after the last point
+    threading.Thread(target=importlib.import_module, args=("claimbench.sweep.frontier",), daemon=True).start()
     with contextlib.ExitStack() as locks:  # refuse at once if the same sweep is running elsewhere
         for s in sweeps:
             locks.enter_context(results.run_lock(page.sweep_dir(out, s.paper, s.name)))
         points = [p for plan in plans for p in plan]
-        outcomes = execute.run_points(points, out, params_path, factory, force=args.force)
+        outcomes = execute.run_points(points, out, params_path, factory, force=args.force,
+                                      share_compiles=args.scheduler == "local" or args.scheduler in cluster.JOBQUEUES)
         wall = round(time.perf_counter() - t0, 1)
         extra = {"wall_s": wall, "scheduler": args.scheduler,
                  "workers": workers or (cluster.default_workers() if args.scheduler == "local" else None)}

@@ -4,20 +4,31 @@ A point whose variant folder already holds a complete run with the same params, 
 device is reused, not recomputed (so an interrupted sweep continues where it stopped). The others are
 submitted as one task each; a task that raises is retried once (`retries=1`), a task whose worker dies
 is retried once by the scheduler; after that the point is recorded as ERROR and the sweep goes on.
+
+Two things keep N workers about N times as fast as one on small points. A point draws no run figures
+(its sweep page draws the frontier). On a cluster the sweep starts, jax workers share one compilation
+cache for the sweep's duration (jax's persistent cache in a folder under the sweep output, removed at
+the end), so a compiled step is compiled once per sweep, as in one worker, not once per worker; and
+points that differ only in float values (same shapes, same compiled code) are submitted apart, so that
+one worker compiles while the other reuses.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
+import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from claimbench import results, results_check, variants
 from claimbench.progress import progress
 from claimbench.sweep.spec import Point
 
 COMPUTED, REUSED, FAILED = "computed", "reused", "error"
+MIN_CACHED_COMPILE_S = 0.0  # every compilation, even of one eager op: a worker compiles many of those
 
 
 def reusable(point: Point, out_root: Path) -> bool:
@@ -37,7 +48,7 @@ def reusable(point: Point, out_root: Path) -> bool:
     return same_params and same_device and meta.get("code") == variants.code_fingerprint(spec.paper.folder)
 
 
-def task_of(point: Point, out_root: Path, params_path: Path) -> dict:
+def task_of(point: Point, out_root: Path, params_path: Path, compile_cache: Path | None = None) -> dict:
     """Everything a worker needs to run the point (plain data, absolute paths)."""
     import papers
 
@@ -45,7 +56,23 @@ def task_of(point: Point, out_root: Path, params_path: Path) -> dict:
     return {"paper": s.paper.slug, "backend": s.backend, "profile": s.profile,
             "params_path": str(Path(params_path).resolve()), "overrides": dict(s.overrides), "device": s.device,
             "seeds": s.seeds, "threads": s.threads, "only": s.only, "out_root": str(Path(out_root).resolve()),
-            "papers_path": [str(Path(p).resolve()) for p in papers.__path__], "variant": s.variant}
+            "papers_path": [str(Path(p).resolve()) for p in papers.__path__], "variant": s.variant,
+            "compile_cache": None if compile_cache is None else str(Path(compile_cache).resolve())}
+
+
+def share_compilations(folder: str | None, backend: str) -> None:
+    """Point jax's persistent compilation cache of this worker at the sweep's shared folder.
+
+    jax reads the setting at its first compilation and keeps it for the process: a worker of a cluster
+    the sweep started (fresh processes) gets it; a worker that compiled before keeps its own.
+    """
+    if not folder or backend != "jax":
+        return
+    import jax
+
+    if jax.config.jax_compilation_cache_dir is None:
+        jax.config.update("jax_compilation_cache_dir", folder)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_CACHED_COMPILE_S)
 
 
 def run_point(task: dict) -> dict:
@@ -63,6 +90,8 @@ def run_point(task: dict) -> dict:
                             threads=task["threads"], only=tuple(task["only"]))
     if spec.variant != task["variant"]:
         raise RuntimeError(f"point validated as {task['variant']} but ran as {spec.variant}: params.yaml changed?")
+    share_compilations(task.get("compile_cache"), spec.backend)
+    spec = dataclasses.replace(spec, figures=False)
     try:
         verdicts = runner.execute(spec, Path(task["out_root"]))
     except KeyboardInterrupt:  # raised inside an experiment, not at the worker: this point's failure only
@@ -79,10 +108,37 @@ def _reason(exc: BaseException) -> str:
     return f"ERROR: {name}: {text} (after one retry)"
 
 
-def run_points(points: list[Point], out_root: Path, params_path: Path, client_factory, force: bool = False) -> dict:
+def submission_order(points: list[Point]) -> list[Point]:
+    """The points with those that share compiled code (same backend, same non-float grid values) spread
+    apart: the first of every such group, then the second of every group, and so on."""
+    groups: dict[tuple, list[Point]] = {}
+    for p in points:
+        shape = tuple((k, repr(v)) for k, v in p.values if not isinstance(v, float))
+        groups.setdefault((p.backend, shape), []).append(p)
+    rounds = max((len(g) for g in groups.values()), default=0)
+    return [g[i] for i in range(rounds) for g in groups.values() if i < len(g)]
+
+
+@contextmanager
+def compile_cache(out_root: Path, token: str, share: bool) -> Iterator[Path | None]:
+    """A fresh folder for the workers' shared jax compilation cache, removed afterwards (None: no sharing)."""
+    if not share:
+        yield None
+        return
+    folder = Path(out_root) / "sweeps" / f".compile-cache-{token}"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_points(points: list[Point], out_root: Path, params_path: Path, client_factory, force: bool = False,
+               share_compiles: bool = True) -> dict:
     """{folder: (outcome, message)} for every distinct point folder; starts the client only if needed.
 
-    `client_factory` is a context manager factory yielding a dask.distributed Client.
+    `client_factory` is a context manager factory yielding a dask.distributed Client; `share_compiles`
+    gives its jax workers one compilation cache (for clusters this sweep starts, see the module doc).
     """
     outcomes: dict[Path, tuple[str, str]] = {}
     todo: dict[Path, Point] = {}
@@ -99,10 +155,11 @@ def run_points(points: list[Point], out_root: Path, params_path: Path, client_fa
     from distributed import as_completed
 
     token = uuid.uuid4().hex[:8]
-    with client_factory() as client:
-        futures = {client.submit(run_point, task_of(p, out_root, params_path), retries=1, pure=False,
-                                 key=f"claimbench-point-{token}-{i}"): folder
-                   for i, (folder, p) in enumerate(todo.items())}
+    order = submission_order(list(todo.values()))
+    with compile_cache(out_root, token, share_compiles) as cache, client_factory() as client:
+        futures = {client.submit(run_point, task_of(p, out_root, params_path, cache), retries=1, pure=False,
+                                 key=f"claimbench-point-{token}-{i}"): p.spec.folder(out_root)
+                   for i, p in enumerate(order)}
         for fut in progress(as_completed(futures), desc="sweep points", total=len(futures), leave=True):
             try:
                 fut.result()
