@@ -201,11 +201,18 @@ def cmd_run(args) -> int:
     threads, seeds, jobs = _threads(args.threads), _seeds(args.seeds), _count(args.jobs, "--jobs", 64)
     overrides = parse_set(args.overrides)
     backends = registry.BACKENDS if args.backend == "all" else (args.backend,)
+    children = jobs > 1 and len(dict.fromkeys(args.papers)) * len(backends) > 1
     specs = [runner.make_spec(paper, backend, args.profile, params_path=Path(args.params),
                               overrides=_overrides_for(paper, overrides, args.papers),
-                              device=args.device, seeds=seeds, threads=threads)
+                              device=args.device, seeds=seeds, threads=threads,
+                              configure=not children)  # children set their own threads
              for paper in dict.fromkeys(args.papers) for backend in backends]
-    if jobs > 1 and len(specs) > 1:  # each child locks its own folder and refuses if it is busy
+    if children and args.device == "cuda":  # absent CUDA: one error here, not one per child
+        from claimbench.devices import resolve_device
+
+        for backend in backends:
+            resolve_device("cuda", backend)
+    if children:  # each child locks its own folder and refuses if it is busy
         from claimbench import jobs as parallel
 
         rc = parallel.run_all([parallel.child_argv(s.paper.slug, s.backend, args) for s in specs], jobs)
