@@ -5,7 +5,7 @@ device is reused, not recomputed (so an interrupted sweep continues where it sto
 submitted as one task each; a task that raises is retried once (`retries=1`), a task whose worker dies
 is retried once by the scheduler; after that the point is recorded as ERROR and the sweep goes on.
 
-Two things keep N workers about N times as fast as one on small points. A point draws no run figures
+Three things keep N workers about N times as fast as one on small points. A point draws no run figures
 (its sweep page draws the frontier). On a cluster the sweep starts, jax workers share one compilation
 cache for the sweep's duration (jax's persistent cache in a folder under the sweep output, removed at
 the end), so a compiled step is compiled once per sweep, as in one worker, not once per worker; and
@@ -64,7 +64,7 @@ def share_compilations(folder: str | None, backend: str) -> None:
     """Point jax's persistent compilation cache of this worker at the sweep's shared folder.
 
     jax reads the setting at its first compilation and keeps it for the process: a worker of a cluster
-    the sweep started (fresh processes) gets it; a worker that compiled before keeps its own.
+    the sweep started (fresh processes) gets it; a worker that compiled before keeps what it had.
     """
     if not folder or backend != "jax":
         return
