@@ -1,8 +1,9 @@
 """Wall of one DVC `run` stage (a paper's torch and jax runs, `claimbench run P --backend all --jobs 2`)
-against the sum of its two runs' own walls (meta.json `wall_s`), and the same with `--jobs 1` (before
-issue 17: DVC ran the (paper, backend) stages one after another). Issue 17 asks `dvc repro` for at most
-0.6x the sum of the per-run walls on 2 cores; a paper's stage gets there when its two runs take about
-as long as each other (the stage lasts as long as the slower one) and the machine is otherwise idle.
+against the sum of its two runs' own walls (meta.json `wall_s`: the sum of each run's experiment-seed
+units), and the same with `--jobs 1` (before issue 17: DVC ran the (paper, backend) stages one after
+another). Issue 17 asks `dvc repro` for at most 0.6x the sum of the per-run walls on 2 cores. With
+`--jobs 2` two workers share both runs' units (claimbench.jobs), so neither core waits for the slower
+backend; what is left above half the sum is start-up, figures and writes, and the two cores' contention.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python -m pytest benchmarks/bench_parallel_runs.py --benchmark-only -s
 Profile: smoke by default (seconds; process start-up, outside the runs' walls, weighs a lot there);

@@ -119,16 +119,3 @@ def test_cross_field_constraints_are_checked_before_anything_runs(tmp_path, caps
     assert err == ("claimbench: error: bottleneck_rank.smoke: d_in (5) must equal latent_dim (4) when input_map "
                    "is 'identity'\n")
     assert list(tmp_path.iterdir()) == []
-
-
-def test_parallel_children_get_only_their_papers_settings():
-    """`run A B --backend all --jobs 2`: each child is a one-paper, one-backend run with A's or B's --set."""
-    from argparse import Namespace
-
-    from claimbench import jobs
-
-    args = Namespace(out="reports", params="params.yaml", profile="fast", device="cpu", threads=None, seeds="2",
-                     papers=["zz_a", "zz_b"], overrides=["zz_a.width=3", "zz_b.depth=4"])
-    argv = jobs.child_argv("zz_a", "jax", args)
-    assert argv[argv.index("run"):] == ["run", "zz_a", "--backend", "jax", "--profile", "fast", "--device", "cpu",
-                                        "--seeds", "2", "--set", "zz_a.width=3"]

@@ -63,6 +63,26 @@ def test_torch_hvp_matches_dense_hessian_and_finite_differences():
     np.testing.assert_allclose(hv.numpy(), fd.numpy(), rtol=1e-6, atol=1e-8)
 
 
+def test_torch_matvec_reuses_the_gradient_graph_with_hvps_exact_numbers(monkeypatch):
+    """make_matvec keeps the graph of ∇L for its products: bit-for-bit what `hvp` gives per product,
+    and a substituted `hvp` (the course's) is still called for every product."""
+    theta, x, y = _torch_args(*_tiny_problem())
+    kept = hvp_torch.make_matvec(loss_torch, theta, x, y)
+    calls, own = [], hvp_torch.hvp
+
+    def substitute(*args):
+        calls.append(1)
+        return own(*args)
+
+    with monkeypatch.context() as m:
+        m.setattr(hvp_torch, "hvp", substitute)
+        each = hvp_torch.make_matvec(loss_torch, theta, x, y)
+        for k in range(3):
+            v = make_rng(k, "v").standard_normal(theta.numel())
+            assert np.array_equal(kept(v), each(v))
+    assert len(calls) == 3
+
+
 def test_jax_hvp_matches_dense_hessian_and_finite_differences():
     theta, x, y = (jnp.asarray(a) for a in _tiny_problem())
     v = jnp.asarray(make_rng(1, "v").standard_normal(theta.size))

@@ -87,7 +87,7 @@ def draw_fig2(runs, outdir):
 
 
 def draw_fig3(runs, outdir):
-    fig, ax = new_figure(4, 1, width=4.0)
+    fig, ax = new_figure(4, 1, width=3.6)
     alphas = sorted(_alphas(runs[0], "shallow"), key=float)
     target = runs[0]["shallow_loss_target"]
     for i, a in enumerate(alphas):

@@ -72,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override one param of the profile (PAPER.KEY=VALUE when running several papers)")
     run.add_argument("--threads", default=None, help="BLAS/torch threads (default: $CLAIMBENCH_THREADS or 1)")
-    run.add_argument("--jobs", default="1", help="runs at once, one process each (default: 1, in this process)")
+    run.add_argument("--jobs", default="1", help="worker processes that share the runs' experiments "
+                     "(default: 1, in this process)")
     course_cli.add_parser(sub, _Parser)
     for name, text in (("report", "build reports/index.html, summary.md, verdicts.csv"),
                        ("summary", "print the verdict table"), ("check", "exit 1 if any claim FAILs or ERRORs")):
@@ -201,27 +202,27 @@ def cmd_run(args) -> int:
     threads, seeds, jobs = _threads(args.threads), _seeds(args.seeds), _count(args.jobs, "--jobs", 64)
     overrides = parse_set(args.overrides)
     backends = registry.BACKENDS if args.backend == "all" else (args.backend,)
-    children = jobs > 1 and len(dict.fromkeys(args.papers)) * len(backends) > 1
-    specs = [runner.make_spec(paper, backend, args.profile, params_path=Path(args.params),
-                              overrides=_overrides_for(paper, overrides, args.papers),
-                              device=args.device, seeds=seeds, threads=threads,
-                              configure=not children)  # children set their own threads
-             for paper in dict.fromkeys(args.papers) for backend in backends]
-    if children and args.device == "cuda":  # absent CUDA: one error here, not one per child
+    shared = jobs > 1 and len(dict.fromkeys(args.papers)) * len(backends) > 1
+    builds = [dict(paper=paper, backend=backend, profile=args.profile, params_path=Path(args.params),
+                   overrides=_overrides_for(paper, overrides, args.papers), device=args.device, seeds=seeds,
+                   threads=threads) for paper in dict.fromkeys(args.papers) for backend in backends]
+    # shared: the workers set their own threads and start the frameworks
+    specs = [runner.make_spec(**b, configure=not shared) for b in builds]
+    if shared and args.device == "cuda":  # absent CUDA: one error here, not one per worker
         from claimbench.devices import resolve_device
 
         for backend in backends:
             resolve_device("cuda", backend)
-    if children:  # each child locks its own folder and refuses if it is busy
-        from claimbench import jobs as parallel
+    with contextlib.ExitStack() as locks:  # refuse at once if another run holds any of the folders
+        for spec in specs:
+            locks.enter_context(results.run_lock(spec.folder(out)))
+        if shared:
+            from claimbench import jobs as shared_pool
 
-        rc = parallel.run_all([parallel.child_argv(s.paper.slug, s.backend, args) for s in specs], jobs)
-        if rc:
-            return rc
-    else:
-        with contextlib.ExitStack() as locks:  # refuse at once if another run holds any of the folders
-            for spec in specs:
-                locks.enter_context(results.run_lock(spec.folder(out)))
+            rc = shared_pool.run_shared(builds, specs, out, jobs)
+            if rc:
+                return rc
+        else:
             for spec in specs:
                 runner.execute(spec, out)
     df = collect_folders(out, [(spec.folder(out), spec.variant) for spec in specs])

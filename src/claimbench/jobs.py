@@ -1,50 +1,241 @@
-"""Several `claimbench run` invocations at once, each in its own process with its own thread limits.
+"""Several runs at once on N worker processes that share the runs' (experiment, seed) units.
 
-`claimbench run PAPER --backend all --jobs 2` runs the torch and the jax run of a paper side by side
-(one BLAS/torch/XLA thread each, so two runs fill two cores). A child is exactly the one-backend
-command `python -m claimbench run PAPER --backend B ...`, so its numbers and its run folder are the
-ones a serial run writes; each child takes its own run-folder lock.
+`claimbench run PAPER --backend all --jobs 2` starts two workers (one BLAS/torch/XLA thread each, so
+they fill two cores). Each worker starts on a run of its own, one unit at a time; a worker whose run
+has no units left starts a run nobody has started, else takes units from the end of the run with the
+most left (so both cores stay busy until the last unit, and a stolen jax unit rarely costs a second
+compilation of a function its owner compiled). When no unit is left to hand out, free workers write
+the runs whose units are all back (verdicts, figures, atomic folder swap), side by side.
+
+A unit's numbers do not depend on which worker ran it: every experiment seeds itself from (seed,
+stream) and each worker has the thread limits of a one-run process (tests/test_launch_paths.py).
+meta.json's `wall_s` of a shared run is the sum of its units' seconds. The caller holds every run
+folder's lock. A worker that dies (killed, out of memory) costs its unit (ERROR with the exit code)
+and is replaced; Ctrl-C or SIGTERM stops the workers and writes nothing new.
 """
 from __future__ import annotations
 
-import subprocess
+import multiprocessing
 import sys
-import time
-from typing import Sequence
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any, Sequence
 
-POLL_S = 0.2
-
-
-def child_argv(paper: str, backend: str, args) -> list[str]:
-    """The one-paper, one-backend `claimbench run` command line equivalent to part of `args`."""
-    argv = [sys.executable, "-m", "claimbench", "--out", args.out, "--params", args.params, "run", paper,
-            "--backend", backend, "--profile", args.profile, "--device", args.device]
-    argv += [] if args.threads is None else ["--threads", args.threads]
-    argv += [] if args.seeds is None else ["--seeds", args.seeds]
-    for item in args.overrides:  # PAPER.KEY=V goes only to that paper's runs
-        prefix, dot, _ = item.partition("=")[0].partition(".")
-        if not dot or prefix == paper or prefix not in args.papers:
-            argv += ["--set", item]
-    return argv
+from claimbench.progress import progress
 
 
-def run_all(commands: Sequence[list[str]], jobs: int) -> int:
-    """Run the commands, at most `jobs` at a time, in order; the worst exit code (0 if all succeed).
+@dataclass
+class RunState:
+    """One run's units and what has come back; `build` rebuilds its RunSpec in a worker."""
 
-    Children inherit stderr (progress bars, one-line errors); their stdout is dropped, the caller
-    prints one table for all runs. Children still running are terminated if the caller is interrupted.
+    build: dict[str, Any]
+    name: str
+    todo: deque
+    outputs: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+    times: dict = field(default_factory=dict)
+    out: int = 0  # units handed out and not yet back
+    started: bool = False
+    written: bool = False
+    bar: Any = None
+
+    @property
+    def complete(self) -> bool:
+        return not self.todo and not self.out
+
+
+def next_task(runs: list[RunState], home: dict[int, int], worker: int) -> tuple | None:
+    """The next task for a free worker: a unit of its own run, of a run not started yet, or from the
+    end of the run with the most units left; once no unit is left to hand out, ("write", run) for a
+    run whose units are all back. Writes (figures, mostly) wait for the units so that the last ones
+    run side by side instead of one core drawing while the other idles.
+
+    `home` maps worker → the run it works on (updated here); None when nothing is left to hand out.
     """
-    pending, running, worst = list(commands), [], 0
+    own = home.get(worker)
+    if own is None or not runs[own].todo:
+        fresh = [i for i, r in enumerate(runs) if not r.started and r.todo]
+        if fresh:
+            own = home[worker] = fresh[0]
+    if own is not None and runs[own].todo:
+        runs[own].started = True
+        return "unit", own, runs[own].todo.popleft()
+    busiest = max(range(len(runs)), key=lambda i: len(runs[i].todo), default=None)
+    if busiest is not None and runs[busiest].todo:
+        return "unit", busiest, runs[busiest].todo.pop()
+    for i, r in enumerate(runs):
+        if r.complete and not r.written:
+            r.written = True
+            return "write", i, None
+    return None
+
+
+def run_shared(builds: Sequence[dict], specs: Sequence, out_root: Path, jobs: int) -> int:
+    """Run `specs` (validated in this process) on `jobs` workers; 0, or 3 if a run could not be written.
+
+    `builds[i]` are the keyword arguments of runner.make_spec that rebuild `specs[i]` in a worker.
+    """
+    from claimbench import runner
+
+    runs = [RunState(b, f"{s.paper.slug}/{s.backend}/{s.profile}", deque(runner.plan_units(s)))
+            for b, s in zip(builds, specs, strict=True)]
+    for i, r in enumerate(runs):
+        r.bar = progress(range(len(r.todo)), desc=r.name, leave=True, position=i)
+    pool = _Pool(min(jobs, len(runs)), out_root, threads=specs[0].threads)
+    failed = []
     try:
-        while pending or running:
-            while pending and len(running) < jobs:
-                running.append(subprocess.Popen(pending.pop(0), stdout=subprocess.DEVNULL))
-            for proc in [p for p in running if p.poll() is not None]:
-                running.remove(proc)
-                worst = max(worst, proc.returncode if proc.returncode >= 0 else 128 - proc.returncode)
-            time.sleep(POLL_S if running else 0)
+        failed = pool.drive(runs)
     finally:
-        for proc in running:
-            proc.terminate()
-            proc.wait()
-    return worst
+        pool.close()
+        for r in runs:
+            r.bar.close()
+    for name, message in failed:
+        print(f"claimbench: error: {name}: {message}; nothing was replaced: the previous results are kept",
+              file=sys.stderr)
+    return 3 if failed else 0
+
+
+class _Pool:
+    """The worker processes and the loop that hands them tasks."""
+
+    def __init__(self, n: int, out_root: Path, threads: int):
+        import papers
+
+        self.ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: thread limits before imports
+        self.setup = {"out_root": str(out_root), "threads": threads, "papers_path": list(papers.__path__)}
+        self.workers: dict[int, tuple] = {}  # worker → (process, connection)
+        self.busy: dict[int, tuple] = {}  # worker → the task it is doing
+        for w in range(n):
+            self._start(w)
+
+    def _start(self, w: int) -> None:
+        here, there = self.ctx.Pipe()
+        proc = self.ctx.Process(target=serve, args=(there, self.setup), daemon=True, name=f"claimbench-worker-{w}")
+        proc.start()
+        there.close()
+        self.workers[w] = (proc, here)
+
+    def drive(self, runs: list[RunState]) -> list[tuple[str, str]]:
+        """Hand out tasks until every run is written; the (run name, message) of runs that failed."""
+        home, failed = {}, []
+        for w in list(self.workers):
+            self._give(runs, home, w)
+        while self.busy:
+            # each connection and process sentinel, with the (process, connection) pair it belongs to
+            owner = {obj: (w, self.workers[w]) for w in self.busy for obj in
+                     (self.workers[w][1], self.workers[w][0].sentinel)}
+            # replies first: a worker that answered and then died has its answer counted
+            for ready in sorted(wait(list(owner)), key=lambda obj: obj is owner[obj][1][0].sentinel):
+                w, pair = owner[ready]
+                if w not in self.busy or self.workers[w] is not pair:
+                    continue  # that worker was replaced: its other handle's news is stale
+                try:
+                    reply = pair[1].recv() if ready is pair[1] else None
+                except EOFError:
+                    reply = None
+                failed += self._settle(runs, w, reply)
+                self._give(runs, home, w)
+        return failed
+
+    def _give(self, runs, home, w) -> None:
+        task = next_task(runs, home, w)
+        if task is None:
+            return
+        kind, i, unit = task
+        r = runs[i]
+        if kind == "unit":
+            r.out += 1
+            message = ("unit", i, r.build, unit)
+        else:
+            message = ("write", i, r.build, (r.outputs, r.errors, r.times, round(sum(r.times.values()), 6)))
+        self.busy[w] = task
+        try:
+            self.workers[w][1].send(message)
+        except OSError:  # the worker has just died: its sentinel reports it, and the task with it
+            pass
+
+    def _settle(self, runs, w, reply) -> list[tuple[str, str]]:
+        """Record a worker's reply (None: the worker died; it is replaced)."""
+        kind, i, unit = self.busy.pop(w)
+        r = runs[i]
+        if reply is None:
+            self.workers[w][0].join()
+            code = self.workers[w][0].exitcode
+            self._start(w)
+            why = f"the worker process stopped (exit code {code}) while running it"
+            if kind == "write":
+                return [(r.name, why.replace("running", "writing"))]
+            r.out -= 1
+            r.errors[unit] = f"WorkerDied: {why}"
+            r.bar.update(1)
+            return []
+        if kind == "write":
+            return [] if reply[0] == "ok" else [(r.name, reply[1])]
+        out, err, sec = reply[1]
+        r.out -= 1
+        if sec is not None:
+            r.times[unit] = sec
+        if out is None:
+            r.errors[unit] = err
+        else:
+            r.outputs[unit] = out
+        r.bar.set_postfix_str(f"{unit[0]} seed {unit[1]}")
+        r.bar.update(1)
+        return []
+
+    def close(self) -> None:
+        """Stop the workers: idle ones are told to exit and, as nothing of theirs is pending, not waited for."""
+        for _proc, conn in self.workers.values():
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for proc, conn in self.workers.values():
+            proc.terminate()  # no task is out (or the caller was interrupted): nothing is left to finish
+            proc.join()
+            conn.close()
+
+
+def serve(conn, setup: dict) -> None:
+    """A worker: thread limits first, then run units and write runs until told to stop."""
+    from claimbench.threads import set_thread_env
+
+    set_thread_env(setup["threads"])  # before numpy, torch or jax load
+    import papers
+
+    papers.__path__[:] = setup["papers_path"]  # papers found by the caller (tests add fixture papers)
+    from claimbench import results, runner
+
+    specs: dict[int, Any] = {}
+    try:
+        while (task := conn.recv()) is not None:
+            kind, i, build, payload = task
+            if i not in specs:
+                specs[i] = runner.make_spec(**build)  # configures threads (and starts jax) for its backend
+            if kind == "unit":
+                conn.send(("unit", _unit(runner, specs[i], payload)))
+                continue
+            try:
+                out_root = Path(setup["out_root"])
+                results.adopt_lock(specs[i].folder(out_root))  # the caller holds it for the whole call
+                runner.finish(specs[i], out_root, *payload)
+                conn.send(("ok", ""))
+            except Exception as exc:  # noqa: BLE001 - disk full, a broken run: the caller reports it
+                conn.send(("failed", _one_line(exc)))
+    except (KeyboardInterrupt, EOFError, BrokenPipeError):
+        return  # the caller was interrupted: it reports, this worker stops quietly
+
+
+def _unit(runner, spec, unit) -> tuple:
+    try:
+        return runner.run_unit(spec, *unit)
+    except Exception as exc:  # noqa: BLE001 - e.g. the backend module does not import: this unit's ERROR
+        return None, _one_line(exc), None
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"

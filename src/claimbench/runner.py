@@ -161,32 +161,45 @@ def _verdicts(spec: RunSpec, outputs: dict, errors: dict) -> list[Verdict]:
     return out
 
 
-def _execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
-    t_start = time.perf_counter()
-    device = spec.device
-    module = registry.backend_module(spec.paper.slug, spec.backend)
+def plan_units(spec: RunSpec) -> list[tuple[str, int]]:
+    """The (experiment, seed) units of a run, in run order: each experiment an active claim reads,
+    on as many seeds as its most demanding claim."""
     active = [c for c in spec.paper.claims if spec.profile in c.profiles and (not spec.only or c.name in spec.only)]
     needed: dict[str, int] = {}
     for c in active:
         needed[c.experiment] = max(needed.get(c.experiment, 0), seeds_for(c, spec))
-    jobs = [(e, s) for e, n in needed.items() for s in range(n)]
+    return [(e, s) for e, n in needed.items() for s in range(n)]
+
+
+def run_unit(spec: RunSpec, exp: str, seed: int) -> tuple[dict | None, str, float | None]:
+    """One experiment on one seed: (measurements or None, one-line error, seconds or None if not run)."""
+    fn = registry.backend_module(spec.paper.slug, spec.backend).EXPERIMENTS.get(exp)
+    if fn is None:
+        return None, f"{spec.backend}_impl has no experiment {exp!r}", None
+    return _call(fn, spec, spec.device, seed)
+
+
+def finish(spec: RunSpec, out_root: Path, outputs: dict, errors: dict, times: dict, wall: float) -> list[Verdict]:
+    """Evaluate every claim on the units' results and write the run folder (figures, files, atomic)."""
+    verdicts = _verdicts(spec, outputs, errors)
+    _write(spec, out_root, spec.device, verdicts, outputs, errors, times, wall)
+    return verdicts
+
+
+def _execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
+    t_start = time.perf_counter()
     outputs, errors, times = {}, {}, {}
-    bar = progress(jobs, desc=f"{spec.paper.slug}/{spec.backend}/{spec.profile}", leave=True)
+    bar = progress(plan_units(spec), desc=f"{spec.paper.slug}/{spec.backend}/{spec.profile}", leave=True)
     for exp, seed in bar:
         bar.set_postfix_str(f"{exp} seed {seed}")
-        fn = module.EXPERIMENTS.get(exp)
-        if fn is None:
-            errors[(exp, seed)] = f"{spec.backend}_impl has no experiment {exp!r}"
-            continue
-        out, err, sec = _call(fn, spec, device, seed)
-        times[(exp, seed)] = sec
+        out, err, sec = run_unit(spec, exp, seed)
+        if sec is not None:
+            times[(exp, seed)] = sec
         if out is None:
             errors[(exp, seed)] = err
         else:
             outputs[(exp, seed)] = out
-    verdicts = _verdicts(spec, outputs, errors)
-    _write(spec, out_root, device, verdicts, outputs, errors, times, time.perf_counter() - t_start)
-    return verdicts
+    return finish(spec, out_root, outputs, errors, times, time.perf_counter() - t_start)
 
 
 def _draw_figures(slug: str, outputs: dict, folder: Path) -> tuple[dict, str]:

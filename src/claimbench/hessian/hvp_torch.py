@@ -53,11 +53,33 @@ def dense_hessian(loss_fn: Callable, theta: torch.Tensor, *args) -> torch.Tensor
 
 
 def make_matvec(loss_fn: Callable, theta: torch.Tensor, *args) -> Callable[[np.ndarray], np.ndarray]:
-    """v ↦ H(θ) v as a numpy → numpy function (float64), for `claimbench.hessian.lanczos`."""
+    """v ↦ H(θ) v as a numpy → numpy function (float64), for `claimbench.hessian.lanczos`.
+
+    With this module's `hvp` (double backprop), the graph of ∇L(θ) is built once and differentiated
+    again for each v: the same operations on the same numbers as calling `hvp` each time, without
+    redoing the forward and first backward pass per product (Lanczos asks ~10-20 products at one θ).
+    A substituted `hvp` (the course assignment's) is called for every product.
+    """
     theta = theta.detach()
+    if hvp is not _DOUBLE_BACKPROP[0]:
+        def matvec(v: np.ndarray) -> np.ndarray:
+            vt = torch.as_tensor(v, dtype=theta.dtype, device=theta.device)
+            return hvp(loss_fn, theta, vt, *args).detach().cpu().numpy().astype(np.float64)
 
-    def matvec(v: np.ndarray) -> np.ndarray:
+        return matvec
+    with torch.enable_grad():
+        t = theta.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(loss_fn(t, *args), t, create_graph=True)
+
+    def reuse(v: np.ndarray) -> np.ndarray:
         vt = torch.as_tensor(v, dtype=theta.dtype, device=theta.device)
-        return hvp(loss_fn, theta, vt, *args).detach().cpu().numpy().astype(np.float64)
+        with torch.enable_grad():
+            # H v = ∇_θ (∇L(θ) · v), through the kept graph of ∇L(θ)
+            (hv,) = torch.autograd.grad(g, t, grad_outputs=vt, retain_graph=True)
+        return hv.detach().cpu().numpy().astype(np.float64)
 
-    return matvec
+    return reuse
+
+
+# held in a tuple: the course harness rebinds module names bound to `hvp`, and must not rebind this one
+_DOUBLE_BACKPROP = (hvp,)

@@ -44,9 +44,11 @@ def drawn_texts(fig) -> list[Drawn]:
 
 def shown_scale(fig) -> float:
     """Factor by which the report scales the saved PNG (<= 1): display width / saved width."""
-    renderer = fig.canvas.get_renderer()
-    pad = float(matplotlib.rcParams["savefig.pad_inches"])  # added on each side with bbox 'tight'
-    width_px = (fig.get_tightbbox(renderer).width + 2 * pad) * fig.dpi
+    if matplotlib.rcParams["savefig.bbox"] == "tight":  # cropped to the drawn texts, plus a pad on each side
+        pad = float(matplotlib.rcParams["savefig.pad_inches"])
+        width_px = (fig.get_tightbbox(fig.canvas.get_renderer()).width + 2 * pad) * fig.dpi
+    else:  # saved at its own size (the theme's: constrained layout already keeps every text inside)
+        width_px = fig.get_size_inches()[0] * fig.dpi
     return min(1.0, DISPLAY_WIDTH_PX / width_px)
 
 

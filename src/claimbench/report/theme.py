@@ -24,7 +24,7 @@ MIN_FONT_PX = 8.0  # smallest text height allowed at the displayed size
 def apply_theme() -> None:
     """Set the suite's seaborn theme (call once before drawing)."""
     sns.set_theme(context="paper", style="whitegrid", palette=PALETTE, font_scale=1.1,
-                  rc={"figure.dpi": DPI, "savefig.dpi": DPI, "savefig.bbox": "tight", "axes.titleweight": "bold",
+                  rc={"figure.dpi": DPI, "savefig.dpi": DPI, "axes.titleweight": "bold",
                       "figure.constrained_layout.use": True, "mathtext.fontset": "dejavusans",
                       "legend.fontsize": 8.5, "legend.title_fontsize": 8.5, "axes.titlesize": 10,
                       "figure.titlesize": 11})

@@ -1,0 +1,92 @@
+"""`claimbench run ... --jobs N` with several runs: N workers share the runs' (experiment, seed) units.
+
+The numbers are those of one-run-at-a-time runs; a worker killed mid-unit costs that unit only; the
+hand-out order keeps each worker on a run of its own and steals from the end of the longest one.
+"""
+import json
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+
+from claimbench import jobs
+from claimbench.cli import main
+
+RUN = ["run", "zz_demo", "--backend", "all", "--profile", "fast"]
+
+
+def _folder(root, backend):
+    """The one run folder of zz_demo on `backend` under `root` (canonical or variant)."""
+    (meta,) = root.glob(f"**/zz_demo/{backend}/fast/**/meta.json")
+    return meta.parent
+
+
+def _state(n: int, name: str = "r") -> jobs.RunState:
+    return jobs.RunState({}, name, deque((f"e{k}", 0) for k in range(n)))
+
+
+def _give(runs, home, worker):
+    """next_task, counting a handed-out unit as out (the pool does this)."""
+    task = jobs.next_task(runs, home, worker)
+    if task is not None and task[0] == "unit":
+        runs[task[1]].out += 1
+    return task
+
+
+def test_each_worker_keeps_its_run_then_steals_from_the_end_of_the_longest():
+    runs, home = [_state(2, "torch"), _state(4, "jax")], {}
+    assert _give(runs, home, 0) == ("unit", 0, ("e0", 0))
+    assert _give(runs, home, 1) == ("unit", 1, ("e0", 0))
+    assert _give(runs, home, 0) == ("unit", 0, ("e1", 0))
+    runs[0].out = 0  # run 0's units are all back, but run 1 has units left: they go first
+    assert _give(runs, home, 0) == ("unit", 1, ("e3", 0))  # stolen from the end of run 1
+    assert _give(runs, home, 1) == ("unit", 1, ("e1", 0))  # its owner goes on from the front
+    assert _give(runs, home, 0) == ("unit", 1, ("e2", 0))
+    assert _give(runs, home, 1) == ("write", 0, None)  # no unit left: write the complete run
+    assert _give(runs, home, 0) is None  # run 1's last units are out
+    runs[1].out = 0
+    assert _give(runs, home, 0) == ("write", 1, None)
+    assert _give(runs, home, 1) is None
+
+
+def test_a_free_worker_starts_a_run_nobody_has_started_before_stealing():
+    runs, home = [_state(1), _state(3), _state(2)], {}
+    assert _give(runs, home, 0)[:2] == ("unit", 0)
+    assert _give(runs, home, 1)[:2] == ("unit", 1)
+    assert _give(runs, home, 0)[:2] == ("unit", 2)  # run 0 has nothing left: run 2 is fresh
+    assert home == {0: 2, 1: 1}
+
+
+def test_shared_workers_give_the_numbers_of_one_run_at_a_time(demo_paper):
+    assert main(["--out", "serial", *RUN, "--seeds", "3"]) == 0
+    assert main(["--out", "shared", *RUN, "--seeds", "3", "--jobs", "2"]) == 0
+    for backend in ("torch", "jax"):
+        shared, serial = (_folder(demo_paper.parent / name, backend) for name in ("shared", "serial"))
+        for name in ("measurements.json", "verdicts.json"):
+            assert (shared / name).read_bytes() == (serial / name).read_bytes(), f"{backend} {name}"
+        meta = json.loads((shared / "meta.json").read_text())
+        assert meta["wall_s"] >= 0 and sorted(meta["experiment_wall_s"]) == ["e1/seed0", "e1/seed1", "e1/seed2",
+                                                                             "e2/seed0", "e2/seed1", "e2/seed2"]
+    assert not multiprocessing.active_children(), "workers left running"
+
+
+def test_a_killed_worker_costs_its_unit_only(demo_paper):
+    def kill_one():
+        time.sleep(1.0)  # both workers are in their first e1 unit (1.5 s each)
+        victim = next(p for p in multiprocessing.active_children() if p.name.startswith("claimbench-worker"))
+        os.kill(victim.pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_one)
+    killer.start()
+    assert main(["--out", "out", *RUN, "--seeds", "2", "--jobs", "2", "--set", "delay=1.5"]) == 0
+    killer.join()
+    errors = {}
+    for backend in ("torch", "jax"):
+        meta = json.loads((_folder(demo_paper.parent / "out", backend) / "meta.json").read_text())
+        errors.update({f"{backend}:{k}": v for k, v in meta["experiment_errors"].items() if "e1" in k})
+    assert list(errors.values()) == ["WorkerDied: the worker process stopped (exit code -9) while running it"]
+    verdicts = json.loads((_folder(demo_paper.parent / "out", "torch") / "verdicts.json").read_text())
+    assert {v["claim_id"] for v in verdicts} >= {"zz_demo.good", "zz_demo.boom"}
+    assert not multiprocessing.active_children(), "workers left running"
