@@ -15,7 +15,7 @@ import pytest
 
 from claimbench import params
 from claimbench.cli import main
-from claimbench.sweep.execute import submission_order
+from claimbench.sweep.execute import held_back, submission_order
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,10 +29,17 @@ def test_points_sharing_compiled_code_are_submitted_apart():
     order = submission_order(grid)
     assert sorted(map(id, order)) == sorted(map(id, grid))  # a permutation
     depths = [dict(p.values)["depth"] for p in order]
-    assert depths == [4, 8, 4, 8, 4, 8]  # never two of one depth while the other depth waits
-    assert [dict(p.values)["wd"] for p in order[:2]] == [0.1, 0.1]
+    assert depths == [8, 4, 8, 4, 8, 4]  # largest first; never two of one depth while the other waits
+    assert [dict(p.values)["wd"] for p in order[:2]] == [0.3, 0.3]
     one_group = [_point("jax", lr=x) for x in (0.1, 0.2, 0.3)]
-    assert submission_order(one_group) == one_group
+    assert submission_order(one_group) == one_group[::-1]  # largest (guessed longest) first
+    mixed = [_point("jax", n=n, act=a) for a in ("relu", "tanh") for n in (100, 300)]
+    assert [dict(p.values)["n"] for p in submission_order(mixed)] == [300, 300, 100, 100]
+    held = held_back(order, workers=2)  # 2 depths, 2 workers: each depth's first point compiles alone
+    assert {k: [dict(p.values)["wd"] for p in v] for k, v in held.items()} == {id(order[0]): [0.2, 0.1],
+                                                                                 id(order[1]): [0.2, 0.1]}
+    assert held_back(order, workers=3) == {}  # fewer groups than workers: nobody would wait
+    assert held_back(one_group, workers=1) == {}
     both = [_point(b, lr=0.1) for b in ("torch", "jax")]
     assert [p.backend for p in submission_order(both)] == ["torch", "jax"]  # backends never share
 

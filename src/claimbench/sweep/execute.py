@@ -109,14 +109,44 @@ def _reason(exc: BaseException) -> str:
 
 
 def submission_order(points: list[Point]) -> list[Point]:
-    """The points with those that share compiled code (same backend, same non-float grid values) spread
-    apart: the first of every such group, then the second of every group, and so on."""
+    """The points, largest grid values first, with those that share compiled code (same backend, same
+    non-float grid values) spread apart: the first of every such group, then the second, and so on.
+
+    Largest first is longest-processing-time-first on a guess: a point's cost grows with its sizes,
+    depths and learning rates in every named sweep (more samples, layers, or steps spent at the edge), so
+    the long points start early and the short ones fill both workers at the end. A wrong guess only
+    costs balance at the end, never a result."""
     groups: dict[tuple, list[Point]] = {}
-    for p in points:
-        shape = tuple((k, repr(v)) for k, v in p.values if not isinstance(v, float))
-        groups.setdefault((p.backend, shape), []).append(p)
+    for p in sorted(points, key=_largest_first):
+        groups.setdefault(_compiled_alike(p), []).append(p)
     rounds = max((len(g) for g in groups.values()), default=0)
     return [g[i] for i in range(rounds) for g in groups.values() if i < len(g)]
+
+
+def _compiled_alike(point: Point) -> tuple:
+    """Points with the same key run the same compiled code: same backend, same non-float grid values."""
+    return point.backend, tuple((k, repr(v)) for k, v in point.values if not isinstance(v, float))
+
+
+def held_back(order: list[Point], workers: int) -> dict[int, list[Point]]:
+    """{id of a group's first point: the group's other points}, submitted once that first one is done.
+
+    Only when there are at least as many groups as workers (so no worker waits for lack of work): a
+    group's first point compiles (bottleneck_rank: 12-16 s for a deep net), and a second point of the
+    group started meanwhile on another worker would compile it again instead of reading the shared cache.
+    """
+    groups: dict[tuple, list[Point]] = {}
+    for p in order:
+        groups.setdefault(_compiled_alike(p), []).append(p)
+    if len(groups) < max(workers, 2):
+        return {}
+    return {id(g[0]): g[1:] for g in groups.values() if len(g) > 1}
+
+
+def _largest_first(point: Point) -> tuple:
+    """Sort key: numbers descending, other values (text, lists) after them in their text order."""
+    return tuple((0, -v, "") if isinstance(v, (int, float)) and not isinstance(v, bool) else (1, 0, repr(v))
+                 for _, v in point.values)
 
 
 @contextmanager
@@ -157,15 +187,27 @@ def run_points(points: list[Point], out_root: Path, params_path: Path, client_fa
     token = uuid.uuid4().hex[:8]
     order = submission_order(list(todo.values()))
     with compile_cache(out_root, token, share_compiles) as cache, client_factory() as client:
-        futures = {client.submit(run_point, task_of(p, out_root, params_path, cache), retries=1, pure=False,
-                                 key=f"claimbench-point-{token}-{i}"): p.spec.folder(out_root)
-                   for i, p in enumerate(order)}
-        for fut in progress(as_completed(futures), desc="sweep points", total=len(futures), leave=True):
+        held = held_back(order, len(client.nthreads()))
+        waiting = {id(q) for rest in held.values() for q in rest}
+        futures: dict = {}
+
+        def submit(i: int, p: Point):
+            fut = client.submit(run_point, task_of(p, out_root, params_path, cache), retries=1, pure=False,
+                                key=f"claimbench-point-{token}-{i}")
+            futures[fut] = p
+            return fut
+
+        index = {id(p): i for i, p in enumerate(order)}
+        queue = as_completed([submit(i, p) for i, p in enumerate(order) if id(p) not in waiting])
+        for fut in progress(queue, desc="sweep points", total=len(order), leave=True):
+            point = futures[fut]
             try:
                 fut.result()
-                outcomes[futures[fut]] = (COMPUTED, "")
+                outcomes[point.spec.folder(out_root)] = (COMPUTED, "")
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as exc:  # noqa: BLE001 - a failed point is recorded, the sweep goes on
-                outcomes[futures[fut]] = (FAILED, _reason(exc))
+                outcomes[point.spec.folder(out_root)] = (FAILED, _reason(exc))
+            for q in held.pop(id(point), []):  # its group's compiled code is in the shared cache now
+                queue.add(submit(index[id(q)], q))
     return outcomes
