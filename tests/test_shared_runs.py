@@ -90,3 +90,15 @@ def test_a_killed_worker_costs_its_unit_only(demo_paper):
     verdicts = json.loads((_folder(demo_paper.parent / "out", "torch") / "verdicts.json").read_text())
     assert {v["claim_id"] for v in verdicts} >= {"zz_demo.good", "zz_demo.boom"}
     assert not multiprocessing.active_children(), "workers left running"
+
+
+def test_units_go_longest_first_by_the_previous_runs_seconds(tmp_path):
+    units = [("a", 0), ("a", 1), ("b", 0), ("b", 1), ("c", 0), ("d", 0)]
+    meta = tmp_path / "meta.json"
+    assert jobs.longest_first(units, meta) == units  # no earlier run: as planned
+    meta.write_text(json.dumps({"experiment_wall_s": {"a/seed0": 1.0, "a/seed1": 2.0, "b/seed0": 9.0,
+                                                      "c/seed0": 4.0}}))
+    # b/seed1 costs b's mean (9), d is new and costs the longest (9): both start early
+    assert jobs.longest_first(units, meta) == [("b", 0), ("b", 1), ("d", 0), ("c", 0), ("a", 1), ("a", 0)]
+    meta.write_text("{not json")
+    assert jobs.longest_first(units, meta) == units

@@ -7,14 +7,17 @@ most left (so both cores stay busy until the last unit, and a stolen jax unit ra
 compilation of a function its owner compiled). When no unit is left to hand out, free workers write
 the runs whose units are all back (verdicts, figures, atomic folder swap), side by side.
 
-A unit's numbers do not depend on which worker ran it: every experiment seeds itself from (seed,
-stream) and each worker has the thread limits of a one-run process (tests/test_launch_paths.py).
+Each run's units go longest first when an earlier run in its folder
+recorded their seconds (`longest_first`), so the units stolen at the end are short. A unit's numbers
+do not depend on which worker ran it, nor on the order: every experiment seeds itself from (seed,
+stream) and each worker has the thread limits of a one-run process (tests/test_shared_runs.py).
 meta.json's `wall_s` of a shared run is the sum of its units' seconds. The caller holds every run
 folder's lock. A worker that dies (killed, out of memory) costs its unit (ERROR with the exit code)
 and is replaced; Ctrl-C or SIGTERM stops the workers and writes nothing new.
 """
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sys
 from collections import deque
@@ -72,6 +75,33 @@ def next_task(runs: list[RunState], home: dict[int, int], worker: int) -> tuple 
     return None
 
 
+def longest_first(units: list[tuple[str, int]], previous_meta: Path) -> list[tuple[str, int]]:
+    """The units, longest first by the seconds the previous run in this folder spent on each
+    (meta.json `experiment_wall_s`); as planned when there is none. A unit it did not run costs its
+    experiment's mean, or, if the experiment is new, as much as the longest (started early, to be safe).
+
+    The end of a shared run balances when the last units are short (a worker steals from the end), and
+    the order changes no number: every unit seeds itself.
+    """
+    try:
+        walls = json.loads(previous_meta.read_text())["experiment_wall_s"]
+        seen = {tuple(k.rsplit("/seed", 1)): float(v) for k, v in walls.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return units
+    by_exp: dict[str, list[float]] = {}
+    for (exp, _), sec in seen.items():
+        by_exp.setdefault(exp, []).append(sec)
+    longest = max(seen.values(), default=0.0)
+
+    def cost(unit: tuple[str, int]) -> float:
+        exp, seed = unit
+        if (exp, str(seed)) in seen:
+            return seen[(exp, str(seed))]
+        return sum(by_exp[exp]) / len(by_exp[exp]) if exp in by_exp else longest
+
+    return sorted(units, key=lambda u: -cost(u))
+
+
 def run_shared(builds: Sequence[dict], specs: Sequence, out_root: Path, jobs: int) -> int:
     """Run `specs` (validated in this process) on `jobs` workers; 0, or 3 if a run could not be written.
 
@@ -79,7 +109,8 @@ def run_shared(builds: Sequence[dict], specs: Sequence, out_root: Path, jobs: in
     """
     from claimbench import runner
 
-    runs = [RunState(b, f"{s.paper.slug}/{s.backend}/{s.profile}", deque(runner.plan_units(s)))
+    runs = [RunState(b, f"{s.paper.slug}/{s.backend}/{s.profile}",
+                     deque(longest_first(runner.plan_units(s), s.folder(out_root) / "meta.json")))
             for b, s in zip(builds, specs, strict=True)]
     for i, r in enumerate(runs):
         r.bar = progress(range(len(r.todo)), desc=r.name, leave=True, position=i)
