@@ -9,8 +9,6 @@ a direct invariance index per layer on fresh latents (README, Model and derivati
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import KFold, cross_val_predict
-from sklearn.neighbors import KNeighborsRegressor
 
 from .data import Net, Task
 from .measures import forward, middle_layers
@@ -18,6 +16,10 @@ from .measures import forward, middle_layers
 
 def compute_knn_r2(features: np.ndarray, target: np.ndarray, seed: int) -> float:
     """Cross-validated R² of a 10-NN regression features -> target (is the layer a function of them?)."""
+    # imported here: scikit-learn takes ~2.5 s to import, and only the C6 experiment needs it
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.neighbors import KNeighborsRegressor
+
     pred = cross_val_predict(KNeighborsRegressor(n_neighbors=10), features, target,
                              cv=KFold(5, shuffle=True, random_state=seed))
     resid = ((target - pred) ** 2).sum(axis=0)

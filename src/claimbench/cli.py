@@ -328,8 +328,9 @@ def _say(prefix: str, message: object) -> None:
 
 
 def _os_error(exc: OSError) -> str:
-    where = f" ({show_path(exc.filename)})" if exc.filename else ""
-    return f"{exc.strerror or exc}{where}; nothing was replaced: the previous results are kept"
+    from claimbench import results
+
+    return f"{results.os_error_line(exc)}; {results.KEPT}"
 
 
 def _run(argv: list[str] | None) -> int:

@@ -107,7 +107,7 @@ def run_shared(builds: Sequence[dict], specs: Sequence, out_root: Path, jobs: in
 
     `builds[i]` are the keyword arguments of runner.make_spec that rebuild `specs[i]` in a worker.
     """
-    from claimbench import runner
+    from claimbench import results, runner
 
     runs = [RunState(b, f"{s.paper.slug}/{s.backend}/{s.profile}",
                      deque(longest_first(runner.plan_units(s), s.folder(out_root) / "meta.json")))
@@ -123,8 +123,7 @@ def run_shared(builds: Sequence[dict], specs: Sequence, out_root: Path, jobs: in
         for r in runs:
             r.bar.close()
     for name, message in failed:
-        print(f"claimbench: error: {name}: {message}; nothing was replaced: the previous results are kept",
-              file=sys.stderr)
+        print(f"claimbench: error: {name}: {message}; {results.KEPT}", file=sys.stderr)
     return 3 if failed else 0
 
 
@@ -268,5 +267,7 @@ def _unit(runner, spec, unit) -> tuple:
 
 def _one_line(exc: Exception) -> str:
     if isinstance(exc, OSError):
-        return f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+        from claimbench import results
+
+        return results.os_error_line(exc)
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"

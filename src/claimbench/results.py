@@ -38,6 +38,7 @@ from typing import Callable, Iterator, Mapping
 import numpy as np
 
 from claimbench.claims import Status
+from claimbench.params import show_path
 
 PACKAGES = ("claimbench", "numpy", "scipy", "torch", "jax", "jaxlib", "scikit-learn", "pandas")
 _HELD: dict[str, int] = {}  # lock file -> fd, for the locks this process holds (re-entrant)
@@ -45,6 +46,14 @@ _HELD: dict[str, int] = {}  # lock file -> fd, for the locks this process holds 
 
 class RunBusy(Exception):
     """Another live process is writing the same run folder (one line naming it)."""
+
+
+KEPT = "nothing was replaced: the previous results are kept"  # after a failed write (atomic swap)
+
+
+def os_error_line(exc: OSError) -> str:
+    """An OSError in one line: its reason and the file, e.g. 'No space left on device (reports/x.json)'."""
+    return f"{exc.strerror or exc}" + (f" ({show_path(exc.filename)})" if exc.filename else "")
 
 
 def run_dir(out_root: Path, paper: str, backend: str, profile: str, variant: str | None = None) -> Path:

@@ -11,7 +11,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 CONFIDENCE = 0.95
 RESAMPLES = 9999
@@ -40,6 +39,8 @@ def ratio_ci(base: list[float], head: list[float], confidence: float = CONFIDENC
     if not (np.all(b > 0) and np.all(h > 0)):
         raise ValueError("times must be positive")
     r = float(_median_ratio(b, h))
+    from scipy import stats  # here, not at the top: ~1.5 s of import that the report page does not need
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # identical resamples (tiny n) are a valid, degenerate case
         res = stats.bootstrap((b, h), _median_ratio, paired=True, vectorized=True, confidence_level=confidence,
