@@ -1,0 +1,62 @@
+"""Start-up costs that no run's `wall_s` counts: importing a paper's backend module in a fresh process
+(every worker of a shared run or a sweep pays it before its first unit), and the whole `claimbench report`
+command (the last DVC stage).
+
+Issue 17, medians of 3 rounds on a 2-core VM (2026-12-01), commit 36aee55 -> e753d3c: scikit-learn moved
+from bottleneck_rank's module import to the C6 measure that uses it (import of papers.bottleneck_rank.jax_impl
+3.45 s -> 1.27 s, torch_impl 4.84 s -> 2.67 s), and the report stopped importing scipy.stats and calling
+`itertuples` six times per card (`claimbench report` on the 8 fast runs: 2.66 s -> 1.28 s).
+
+Run: OMP_NUM_THREADS=1 .venv/bin/python -m pytest benchmarks/bench_startup.py --benchmark-only -s
+(or `claimbench bench --timer wall benchmarks/bench_startup.py`). Each round is a new process.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUNDS = 3
+# the work happens in child processes, which the benchmark process's CPU time does not count
+pytestmark = [pytest.mark.benchmark(group="startup"),
+              pytest.mark.skipif(os.environ.get("CLAIMBENCH_TIMER") == "cpu",
+                                 reason="times child processes: run with `claimbench bench --timer wall`")]
+ENV = {**os.environ, "CLAIMBENCH_QUIET": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
+       "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def _wall(cmd: list[str], cwd: Path) -> float:
+    """Seconds of one command in a fresh process (fails loudly if it fails)."""
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=ENV, check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+@pytest.mark.parametrize("paper", ["three_mechanisms", "bottleneck_rank", "edge_of_stability",
+                                   "two_timescale_mean_field"])
+def test_backend_module_import(benchmark, paper, backend):
+    cmd = [sys.executable, "-c", f"import papers.{paper}.{backend}_impl"]
+    walls = []
+    benchmark.pedantic(lambda: walls.append(_wall(cmd, ROOT)), rounds=ROUNDS, iterations=1)
+    benchmark.extra_info.update(paper=paper, backend=backend, rounds=ROUNDS, median_s=sorted(walls)[ROUNDS // 2])
+    assert all(0 < w < 120 for w in walls), f"import walls {walls}: a broken measurement"
+
+
+def test_report_command(benchmark, tmp_path):
+    runs = ROOT / "reports" / "runs"
+    if not any(runs.glob("*/*/fast/meta.json")):
+        pytest.skip("no fast-profile runs under reports/runs: run `make reproduce` first")
+    shutil.copytree(runs, tmp_path / "runs")  # the report writes next to the runs: not into reports/
+    cmd = [sys.executable, "-m", "claimbench", "--out", str(tmp_path), "report", "--profile", "fast"]
+    walls = []
+    benchmark.pedantic(lambda: walls.append(_wall(cmd, ROOT)), rounds=ROUNDS, iterations=1)
+    benchmark.extra_info.update(rounds=ROUNDS, median_s=sorted(walls)[ROUNDS // 2],
+                                runs=len(list(runs.glob("*/*/fast/meta.json"))))
+    assert (tmp_path / "index.html").is_file()
