@@ -203,14 +203,10 @@ class _Pool:
             return []
         if kind == "write":
             return [] if reply[0] == "ok" else [(r.name, reply[1])]
-        out, err, sec = reply[1]
+        from claimbench.runner import record_unit
+
         r.out -= 1
-        if sec is not None:
-            r.times[unit] = sec
-        if out is None:
-            r.errors[unit] = err
-        else:
-            r.outputs[unit] = out
+        record_unit(unit, reply[1], r.outputs, r.errors, r.times)
         r.bar.set_postfix_str(f"{unit[0]} seed {unit[1]}")
         r.bar.update(1)
         return []

@@ -179,6 +179,17 @@ def run_unit(spec: RunSpec, exp: str, seed: int) -> tuple[dict | None, str, floa
     return _call(fn, spec, spec.device, seed)
 
 
+def record_unit(unit: tuple[str, int], result: tuple, outputs: dict, errors: dict, times: dict) -> None:
+    """File run_unit's (measurements or None, error, seconds or None) under `unit` in the run's dicts."""
+    out, err, sec = result
+    if sec is not None:
+        times[unit] = sec
+    if out is None:
+        errors[unit] = err
+    else:
+        outputs[unit] = out
+
+
 def finish(spec: RunSpec, out_root: Path, outputs: dict, errors: dict, times: dict, wall: float) -> list[Verdict]:
     """Evaluate every claim on the units' results and write the run folder (figures, files, atomic)."""
     verdicts = _verdicts(spec, outputs, errors)
@@ -192,13 +203,7 @@ def _execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
     bar = progress(plan_units(spec), desc=f"{spec.paper.slug}/{spec.backend}/{spec.profile}", leave=True)
     for exp, seed in bar:
         bar.set_postfix_str(f"{exp} seed {seed}")
-        out, err, sec = run_unit(spec, exp, seed)
-        if sec is not None:
-            times[(exp, seed)] = sec
-        if out is None:
-            errors[(exp, seed)] = err
-        else:
-            outputs[(exp, seed)] = out
+        record_unit((exp, seed), run_unit(spec, exp, seed), outputs, errors, times)
     return finish(spec, out_root, outputs, errors, times, time.perf_counter() - t_start)
 
 
