@@ -116,11 +116,17 @@ def submission_order(points: list[Point]) -> list[Point]:
     depths and learning rates in every named sweep (more samples, layers, or steps spent at the edge), so
     the long points start early and the short ones fill both workers at the end. A wrong guess only
     costs balance at the end, never a result."""
-    groups: dict[tuple, list[Point]] = {}
-    for p in sorted(points, key=_largest_first):
-        groups.setdefault(_compiled_alike(p), []).append(p)
+    groups = _groups(sorted(points, key=_largest_first))
     rounds = max((len(g) for g in groups.values()), default=0)
     return [g[i] for i in range(rounds) for g in groups.values() if i < len(g)]
+
+
+def _groups(points: list[Point]) -> dict[tuple, list[Point]]:
+    """The points by `_compiled_alike` key, each group in the given order."""
+    groups: dict[tuple, list[Point]] = {}
+    for p in points:
+        groups.setdefault(_compiled_alike(p), []).append(p)
+    return groups
 
 
 def _compiled_alike(point: Point) -> tuple:
@@ -135,9 +141,7 @@ def held_back(order: list[Point], workers: int) -> dict[int, list[Point]]:
     group's first point compiles (bottleneck_rank: 12-16 s for a deep net), and a second point of the
     group started meanwhile on another worker would compile it again instead of reading the shared cache.
     """
-    groups: dict[tuple, list[Point]] = {}
-    for p in order:
-        groups.setdefault(_compiled_alike(p), []).append(p)
+    groups = _groups(order)
     if len(groups) < max(workers, 2):
         return {}
     return {id(g[0]): g[1:] for g in groups.values() if len(g) > 1}
