@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import seaborn as sns
 from matplotlib.ticker import NullFormatter
 
-from claimbench.report.theme import new_figure, save_figure
+from claimbench.report.theme import new_figure, palette, save_figure
 
 _P = "edge_of_stability."
 
@@ -45,7 +44,7 @@ def _loss(runs, keys, title, name, outdir, claims=()):
     keys = [(k, label) for k, label in keys if all(k in r for _, r in runs)]
     fig, axes = new_figure(width=5.0)
     ax = axes[0, 0]
-    colors = sns.color_palette(n_colors=len(keys))
+    colors = palette(len(keys))
     low = np.inf
     for (key, label), c in zip(keys, colors, strict=True):
         for i, (_, r) in enumerate(runs):
@@ -74,7 +73,7 @@ def _sharpness_beyond(runs, outdir):
                   (pre + "proposed_sharpness_precond", pre + "proposed_eig_steps",
                    r"proposed: $\lambda_{\max}(S^{1/2} H S^{1/2})$", ":"),
                   ("plain_stable_sharpness", "plain_stable_eig_steps", r"plain GD, stable $\eta$", "--"))
-        for (key, at, label, ls), c in zip(series, sns.color_palette(n_colors=len(series)), strict=True):
+        for (key, at, label, ls), c in zip(series, palette(len(series)), strict=True):
             for i, (_, r) in enumerate(runs):
                 if key in r and len(r[key]):
                     # in units of the proposed run's edge: λ · η / 2
@@ -97,7 +96,7 @@ def _sharpness_mechanism(runs, outdir):
     """raw λ_max/(2/η) against 1/ξ_L per scaling: the last layer's scaled step sits at its edge."""
     fig, axes = new_figure(width=5.0)
     ax = axes[0, 0]
-    for (pre, title), c in zip(SCALINGS, sns.color_palette(n_colors=len(SCALINGS)), strict=True):
+    for (pre, title), c in zip(SCALINGS, palette(len(SCALINGS)), strict=True):
         for i, (_, r) in enumerate(runs):
             xi, lam, steps = r[pre + "proposed_xi"], r[pre + "proposed_sharpness"], r[pre + "proposed_eig_steps"]
             if not len(xi):
@@ -123,7 +122,7 @@ def _soft_rank(runs, outdir):
     y = np.arange(len(rows))
     for ax, (col, title) in zip(axes[0], ((1, "stable rank"), (2, "participation ratio")), strict=True):
         vals = np.array([[r[row[col]] for _, r in runs] for row in rows])
-        ax.barh(y, vals.mean(1), color=sns.color_palette(n_colors=len(rows)), alpha=0.7)
+        ax.barh(y, vals.mean(1), color=palette(len(rows)), alpha=0.7)
         for j in range(len(rows)):  # every seed, not only the mean
             ax.scatter(vals[j], np.full(vals.shape[1], j), color="k", s=12, zorder=3)
         ax.set_yticks(y, [r[0] for r in rows] if col == 1 else [""] * len(rows))

@@ -1,33 +1,85 @@
 """One seaborn theme for every figure of the suite, and a safe way to save a figure.
 
+The theme is seaborn's `set_theme(**SEABORN_THEME)`, frozen into the style file `claimbench.mplstyle`
+beside this module: importing seaborn costs 1.1-1.8 s per process (most of it scipy.stats), and every
+run's writer process paid it before its first figure. `python -m claimbench.report.theme` rewrites
+the file from seaborn; tests/test_theme.py checks that it still sets what seaborn sets. Unlike
+set_theme, the style leaves matplotlib's one-letter colors alone ("k" is black, not seaborn's 10 % gray).
 Figures are drawn at DPI dots per inch and shown in the report's cards at up to DISPLAY_WIDTH_PX CSS
 pixels, scaled down when wider; `claimbench.report.legibility` checks that no text overlaps and that
 every text stays at least 8 px tall at that size.
 """
 from __future__ import annotations
 
+import contextlib
+import enum
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.colors import to_hex, to_rgb  # noqa: E402
+from matplotlib.ticker import NullLocator  # noqa: E402
 
 PALETTE = "colorblind"
 DPI = 110
 DISPLAY_WIDTH_PX = 1040  # width of a figure in a report card (the card is this + 40 px, see report.css)
 MIN_FONT_PX = 8.0  # smallest text height allowed at the displayed size
+SEABORN_THEME = dict(context="paper", style="whitegrid", palette=PALETTE, font_scale=1.1,
+                     rc={"figure.dpi": DPI, "savefig.dpi": DPI, "axes.titleweight": "bold",
+                         "figure.constrained_layout.use": True, "mathtext.fontset": "dejavusans",
+                         "legend.fontsize": 8.5, "legend.title_fontsize": 8.5, "axes.titlesize": 10,
+                         "figure.titlesize": 11})
+STYLE = Path(__file__).with_name("claimbench.mplstyle")
+# seaborn registers its colormaps (e.g. its default "rocket") on import: the style keeps matplotlib's
+# default colormap, and every figure of the suite names the colormap it draws with
+NOT_FROZEN = ("image.cmap",)
 
 
 def apply_theme() -> None:
-    """Set the suite's seaborn theme (call once before drawing)."""
-    sns.set_theme(context="paper", style="whitegrid", palette=PALETTE, font_scale=1.1,
-                  rc={"figure.dpi": DPI, "savefig.dpi": DPI, "axes.titleweight": "bold",
-                      "figure.constrained_layout.use": True, "mathtext.fontset": "dejavusans",
-                      "legend.fontsize": 8.5, "legend.title_fontsize": 8.5, "axes.titlesize": 10,
-                      "figure.titlesize": 11})
+    """Set the suite's theme (call before drawing): the style file seaborn's set_theme was frozen to."""
+    plt.style.use(STYLE)
+
+
+def palette(n: int) -> list[tuple[float, float, float]]:
+    """The first n colors of the theme's color cycle, repeated if needed (seaborn's color_palette(n_colors=n))."""
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return [to_rgb(cycle[k % len(cycle)]) for k in range(n)]
+
+
+def seaborn_rc() -> dict:
+    """What `sns.set_theme(**SEABORN_THEME)` sets, from matplotlib's defaults: every key of its style,
+    context, palette, font and rc (imports seaborn; used to write and to check the style file)."""
+    import seaborn as sns
+
+    t = SEABORN_THEME
+    keys = {*sns.axes_style(t["style"]), *sns.plotting_context(t["context"], t["font_scale"]),
+            "axes.prop_cycle", "font.family", *t["rc"]}
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        sns.set_theme(**t)
+        return {k: matplotlib.rcParams[k] for k in sorted(keys) if k not in NOT_FROZEN}
+
+
+def _rc_value(value) -> str:
+    """One rcParams value as a matplotlibrc line writes it ('#' starts a comment there)."""
+    if hasattr(value, "by_key"):  # the color cycle
+        return f"cycler('color', {[to_hex(c)[1:] for c in value.by_key()['color']]})"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    if isinstance(value, enum.Enum):  # such as CapStyle.round
+        return value.name
+    return repr(value) if isinstance(value, float) else str(value).lstrip("#")
+
+
+def style_text() -> str:
+    """The style file's text, written from seaborn."""
+    args = ", ".join(f"{k}={v!r}" for k, v in SEABORN_THEME.items() if k != "rc")
+    head = (f"# claimbench's figure theme: seaborn's\n# set_theme({args}, rc=...),\n"
+            "# frozen by `python -m claimbench.report.theme` (do not edit by hand)\n")
+    return head + "".join(f"{k}: {_rc_value(v)}\n" for k, v in seaborn_rc().items())
 
 
 THRESHOLD_COLOR = "#5e3c99"  # a claim's accepted range: dash-dot purple, unlike any data series
@@ -87,11 +139,53 @@ def new_figure(ncols: int = 1, nrows: int = 1, width: float = 4.2, height: float
                         subplot_kw={"axes_class": ClaimAxes})
 
 
+def drop_blank_minor_ticks(fig) -> None:
+    """Remove the minor ticks of log axes that show nothing: no label (the formatter gives '' to every
+    one, as it does over more than a decade), no tick mark and no grid line (the theme's). The picture
+    is the same, but matplotlib laid out and drew each of them: ~20 % of a many-panel figure's saving."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() != "log":
+                continue
+            probe = axis.get_minor_ticks(1)[0]
+            if any(line.get_visible() for line in (probe.tick1line, probe.tick2line, probe.gridline)):
+                continue
+            if not any(axis.get_minor_formatter().format_ticks(axis.get_minorticklocs())):
+                axis.set_minor_locator(NullLocator())
+
+
+_share = {"part": 0, "parts": 1, "seen": 0}  # which figures save_figure saves (figure_share)
+
+
+@contextlib.contextmanager
+def figure_share(part: int, parts: int):
+    """Within: save_figure saves every `parts`-th figure from the `part`-th, counted in call order, and
+    closes the others unsaved (still returning their file name): `parts` processes that draw the same
+    figures each save a share of them (claimbench.jobs draws a run's figures on every worker)."""
+    old = dict(_share)
+    _share.update(part=part, parts=parts, seen=0)
+    try:
+        yield
+    finally:
+        _share.update(old)
+
+
 def save_figure(fig, outdir: Path, name: str) -> str:
-    """Save as <outdir>/<name>.png, close the figure and return the file name."""
+    """Save as <outdir>/<name>.png (unless it is another process's share), close the figure and
+    return the file name."""
+    fname = f"{name}.png"
+    turn, _share["seen"] = _share["seen"], _share["seen"] + 1
+    if turn % _share["parts"] != _share["part"]:
+        plt.close(fig)
+        return fname
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    fname = f"{name}.png"
+    drop_blank_minor_ticks(fig)
     fig.savefig(outdir / fname)
     plt.close(fig)
     return fname
+
+
+if __name__ == "__main__":  # rewrite the style file after a seaborn upgrade or a change of SEABORN_THEME
+    STYLE.write_text(style_text())
+    print(f"wrote {STYLE}")
