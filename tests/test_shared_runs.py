@@ -23,8 +23,8 @@ def _folder(root, backend):
     return meta.parent
 
 
-def _state(n: int, name: str = "r") -> jobs.RunState:
-    return jobs.RunState({}, name, deque((f"e{k}", 0) for k in range(n)))
+def _state(n: int, name: str = "r", parts: int = 0) -> jobs.RunState:
+    return jobs.RunState({}, name, deque((f"e{k}", 0) for k in range(n)), parts=parts)
 
 
 def _give(runs, home, worker):
@@ -35,20 +35,32 @@ def _give(runs, home, worker):
     return task
 
 
-def test_each_worker_keeps_its_run_then_steals_from_the_end_of_the_longest():
-    runs, home = [_state(2, "torch"), _state(4, "jax")], {}
+def test_each_worker_keeps_its_run_draws_a_finished_one_in_parts_then_steals_from_the_longest():
+    runs, home = [_state(2, "torch", parts=2), _state(4, "jax", parts=2)], {}
     assert _give(runs, home, 0) == ("unit", 0, ("e0", 0))
     assert _give(runs, home, 1) == ("unit", 1, ("e0", 0))
     assert _give(runs, home, 0) == ("unit", 0, ("e1", 0))
-    runs[0].out = 0  # run 0's units are all back, but run 1 has units left: they go first
-    assert _give(runs, home, 0) == ("unit", 1, ("e3", 0))  # stolen from the end of run 1
+    assert _give(runs, home, 0) == ("unit", 1, ("e3", 0))  # run 0's units are out: steal from run 1's end
+    runs[0].out = 0  # run 0's units are back: its figures go before another steal
+    assert _give(runs, home, 0) == ("figures", 0, 0)
     assert _give(runs, home, 1) == ("unit", 1, ("e1", 0))  # its owner goes on from the front
-    assert _give(runs, home, 0) == ("unit", 1, ("e2", 0))
-    assert _give(runs, home, 1) == ("write", 0, None)  # no unit left: write the complete run
-    assert _give(runs, home, 0) is None  # run 1's last units are out
+    assert _give(runs, home, 0) == ("figures", 0, 1)
+    assert _give(runs, home, 0) == ("unit", 1, ("e2", 0))  # run 0's parts are out, not back
+    runs[0].drawn = {0: "part 0", 1: "part 1"}
+    assert _give(runs, home, 1) == ("write", 0, None)
+    assert _give(runs, home, 1) is None  # run 1's last units are out
     runs[1].out = 0
+    assert [_give(runs, home, w) for w in (1, 0, 1)] == [("figures", 1, 0), ("figures", 1, 1), None]
+    runs[1].drawn = {0: "part 0", 1: "part 1"}
     assert _give(runs, home, 0) == ("write", 1, None)
     assert _give(runs, home, 1) is None
+
+
+def test_a_run_without_figures_is_written_as_soon_as_its_units_are_back():
+    runs, home = [_state(1), _state(3)], {}
+    assert [_give(runs, home, w)[:2] for w in (0, 1)] == [("unit", 0), ("unit", 1)]
+    runs[0].out = 0
+    assert _give(runs, home, 0) == ("write", 0, None)  # before a steal from run 1
 
 
 def test_a_free_worker_starts_a_run_nobody_has_started_before_stealing():
@@ -64,11 +76,28 @@ def test_shared_workers_give_the_numbers_of_one_run_at_a_time(demo_paper):
     assert main(["--out", "shared", *RUN, "--seeds", "3", "--jobs", "2"]) == 0
     for backend in ("torch", "jax"):
         shared, serial = (_folder(demo_paper.parent / name, backend) for name in ("shared", "serial"))
-        for name in ("measurements.json", "verdicts.json"):
+        # the three figures were drawn in two parts, one per worker
+        pictures = ["figures/fig.png", "figures/fig_abs.png", "figures/fig_x.png"]
+        for name in ("measurements.json", "verdicts.json", *pictures):
             assert (shared / name).read_bytes() == (serial / name).read_bytes(), f"{backend} {name}"
         meta = json.loads((shared / "meta.json").read_text())
+        assert meta["figures"] == json.loads((serial / "meta.json").read_text())["figures"]
+        assert sorted(meta["figures"]) == ["fig", "fig_abs", "fig_x"] and not meta["figure_error"]
         assert meta["wall_s"] >= 0 and sorted(meta["experiment_wall_s"]) == ["e1/seed0", "e1/seed1", "e1/seed2",
                                                                              "e2/seed0", "e2/seed1", "e2/seed2"]
+    assert not multiprocessing.active_children(), "workers left running"
+
+
+def test_a_full_disk_while_drawing_keeps_the_previous_runs(demo_paper, monkeypatch, capsys):
+    assert main(["--out", "out", *RUN, "--jobs", "2"]) == 0
+    before = {b: (_folder(demo_paper.parent / "out", b) / "meta.json").read_bytes() for b in ("torch", "jax")}
+    capsys.readouterr()
+    monkeypatch.setenv("ZZ_DEMO_DISK_FULL", "1")  # the workers inherit it
+    assert main(["--out", "out", *RUN, "--jobs", "2"]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all("No space left on device" in line and "nothing was replaced" in line for line in err)
+    for backend, meta in before.items():
+        assert (_folder(demo_paper.parent / "out", backend) / "meta.json").read_bytes() == meta
     assert not multiprocessing.active_children(), "workers left running"
 
 

@@ -4,8 +4,12 @@
 they fill two cores). Each worker starts on a run of its own, one unit at a time; a worker whose run
 has no units left starts a run nobody has started, else takes units from the end of the run with the
 most left (so both cores stay busy until the last unit, and a stolen jax unit rarely costs a second
-compilation of a function its owner compiled). When no unit is left to hand out, free workers write
-the runs whose units are all back (verdicts, figures, atomic folder swap), side by side.
+compilation of a function its owner compiled). A run whose units are all back is drawn in parts, one
+per worker (each saves every N-th figure: claimbench.report.theme.figure_share), and written once its
+parts are back (verdicts, figures, atomic folder swap) by whichever worker is free. A free worker
+takes such work before it steals units from another run: figures need neither torch nor jax, while a
+stolen unit of the other backend costs its import and, for jax, new compilations; and a run's figures
+drawn on both workers end a stage with both cores busy.
 
 Each run's units go longest first when an earlier run in its folder
 recorded their seconds (`longest_first`), so the units stolen at the end are short. A unit's numbers
@@ -17,6 +21,7 @@ and is replaced; Ctrl-C or SIGTERM stops the workers and writes nothing new.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import sys
@@ -40,20 +45,28 @@ class RunState:
     errors: dict = field(default_factory=dict)
     times: dict = field(default_factory=dict)
     out: int = 0  # units handed out and not yet back
+    parts: int = 0  # figure parts to draw once the units are back (0: the run draws no figures)
+    drawing: int = 0  # figure parts handed out
+    drawn: dict = field(default_factory=dict)  # part → draw_figures' (names, error, PNG files)
     started: bool = False
     written: bool = False
     bar: Any = None
 
     @property
     def complete(self) -> bool:
+        """All its units are back."""
         return not self.todo and not self.out
+
+    @property
+    def ready(self) -> bool:
+        """All its units and figure parts are back and it is not written yet."""
+        return self.complete and len(self.drawn) == self.parts and not self.written
 
 
 def next_task(runs: list[RunState], home: dict[int, int], worker: int) -> tuple | None:
-    """The next task for a free worker: a unit of its own run, of a run not started yet, or from the
-    end of the run with the most units left; once no unit is left to hand out, ("write", run) for a
-    run whose units are all back. Writes (figures, mostly) wait for the units so that the last ones
-    run side by side instead of one core drawing while the other idles.
+    """The next task for a free worker, first found of: a unit of its own run or of a run not started
+    yet; ("write", run, None) for a run whose units and figure parts are all back; ("figures", run,
+    part) for a run whose units are all back; a unit from the end of the run with the most units left.
 
     `home` maps worker → the run it works on (updated here); None when nothing is left to hand out.
     """
@@ -65,13 +78,17 @@ def next_task(runs: list[RunState], home: dict[int, int], worker: int) -> tuple 
     if own is not None and runs[own].todo:
         runs[own].started = True
         return "unit", own, runs[own].todo.popleft()
+    for i, r in enumerate(runs):
+        if r.ready:
+            r.written = True
+            return "write", i, None
+    for i, r in enumerate(runs):
+        if r.complete and r.drawing < r.parts:
+            r.drawing += 1
+            return "figures", i, r.drawing - 1
     busiest = max(range(len(runs)), key=lambda i: len(runs[i].todo), default=None)
     if busiest is not None and runs[busiest].todo:
         return "unit", busiest, runs[busiest].todo.pop()
-    for i, r in enumerate(runs):
-        if r.complete and not r.written:
-            r.written = True
-            return "write", i, None
     return None
 
 
@@ -109,12 +126,14 @@ def run_shared(builds: Sequence[dict], specs: Sequence, out_root: Path, jobs: in
     """
     from claimbench import results, runner
 
+    workers = min(jobs, len(specs))
     runs = [RunState(b, f"{s.paper.slug}/{s.backend}/{s.profile}",
-                     deque(longest_first(runner.plan_units(s), s.folder(out_root) / "meta.json")))
+                     deque(longest_first(runner.plan_units(s), s.folder(out_root) / "meta.json")),
+                     parts=workers if s.figures else 0)
             for b, s in zip(builds, specs, strict=True)]
     for i, r in enumerate(runs):
         r.bar = progress(range(len(r.todo)), desc=r.name, leave=True, position=i)
-    pool = _Pool(min(jobs, len(runs)), out_root, threads=specs[0].threads)
+    pool = _Pool(workers, out_root, threads=specs[0].threads)
     failed = []
     try:
         failed = pool.drive(runs)
@@ -166,7 +185,9 @@ class _Pool:
                 except EOFError:
                     reply = None
                 failed += self._settle(runs, w, reply)
-                self._give(runs, home, w)
+                for v in (w, *self.workers):  # a reply can make work (figure parts) for idle workers too
+                    if v not in self.busy:
+                        self._give(runs, home, v)
         return failed
 
     def _give(self, runs, home, w) -> None:
@@ -178,8 +199,11 @@ class _Pool:
         if kind == "unit":
             r.out += 1
             message = ("unit", i, r.build, unit)
+        elif kind == "figures":
+            message = ("figures", i, r.build, (r.outputs, (unit, r.parts)))
         else:
-            message = ("write", i, r.build, (r.outputs, r.errors, r.times, round(sum(r.times.values()), 6)))
+            message = ("write", i, r.build, (r.outputs, r.errors, r.times, round(sum(r.times.values()), 6),
+                                              [r.drawn[k] for k in range(r.parts)]))
         self.busy[w] = task
         try:
             self.workers[w][1].send(message)
@@ -195,14 +219,21 @@ class _Pool:
             code = self.workers[w][0].exitcode
             self._start(w)
             why = f"the worker process stopped (exit code {code}) while running it"
-            if kind == "write":
-                return [(r.name, why.replace("running", "writing"))]
-            r.out -= 1
-            r.errors[unit] = f"WorkerDied: {why}"
-            r.bar.update(1)
-            return []
+            if kind == "unit":
+                r.out -= 1
+                r.errors[unit] = f"WorkerDied: {why}"
+                r.bar.update(1)
+                return []
+            reply = ("failed", why.replace("running it", "writing it" if kind == "write" else "drawing its figures"))
+        if kind == "figures" and r.written:
+            return []  # its run was given up while this part was out: that was said once
+        if reply[0] == "failed":
+            return self._give_up(r, reply[1])
         if kind == "write":
-            return [] if reply[0] == "ok" else [(r.name, reply[1])]
+            return []
+        if kind == "figures":
+            r.drawn[unit] = reply[1]
+            return []
         from claimbench.runner import record_unit
 
         r.out -= 1
@@ -210,6 +241,12 @@ class _Pool:
         r.bar.set_postfix_str(f"{unit[0]} seed {unit[1]}")
         r.bar.update(1)
         return []
+
+    @staticmethod
+    def _give_up(r: RunState, why: str) -> list[tuple[str, str]]:
+        """A run that cannot be written (its previous results stay): nothing more is handed out for it."""
+        r.written, r.drawing = True, r.parts
+        return [(r.name, why)]
 
     def close(self) -> None:
         """Stop the workers: idle ones are told to exit and, as nothing of theirs is pending, not waited for."""
@@ -238,20 +275,33 @@ def serve(conn, setup: dict) -> None:
     try:
         while (task := conn.recv()) is not None:
             kind, i, build, payload = task
-            if i not in specs:
-                specs[i] = runner.make_spec(**build)  # configures threads (and starts jax) for its backend
             if kind == "unit":
+                if i not in specs:
+                    specs[i] = runner.make_spec(**build)  # configures threads (and starts jax) for its backend
                 conn.send(("unit", _unit(runner, specs[i], payload)))
                 continue
             try:
+                spec = specs.get(i) or _spec_to_write(runner, build)
+                if kind == "figures":
+                    conn.send(("figures", runner.draw_figures(spec, *payload)))
+                    continue
                 out_root = Path(setup["out_root"])
-                results.adopt_lock(specs[i].folder(out_root))  # the caller holds it for the whole call
-                runner.finish(specs[i], out_root, *payload)
+                results.adopt_lock(spec.folder(out_root))  # the caller holds it for the whole call
+                runner.finish(spec, out_root, *payload)
                 conn.send(("ok", ""))
             except Exception as exc:  # noqa: BLE001 - disk full, a broken run: the caller reports it
                 conn.send(("failed", _one_line(exc)))
     except (KeyboardInterrupt, EOFError, BrokenPipeError):
         return  # the caller was interrupted: it reports, this worker stops quietly
+
+
+def _spec_to_write(runner, build: dict):
+    """A run's spec for drawing or writing it in a worker that ran none of its units: the backend is
+    not started (importing torch to draw a torch run's figures cost 1-2 s at a stage's end)."""
+    from claimbench.devices import resolve_device
+
+    spec = runner.make_spec(**build, configure=False)  # the caller validated it: nothing new can fail
+    return dataclasses.replace(spec, device=resolve_device(spec.device, spec.backend))  # cpu: no import
 
 
 def _unit(runner, spec, unit) -> tuple:

@@ -12,6 +12,7 @@ its variant folder (claimbench.variants), no DVC metrics file.
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass
@@ -190,10 +191,16 @@ def record_unit(unit: tuple[str, int], result: tuple, outputs: dict, errors: dic
         outputs[unit] = out
 
 
-def finish(spec: RunSpec, out_root: Path, outputs: dict, errors: dict, times: dict, wall: float) -> list[Verdict]:
-    """Evaluate every claim on the units' results and write the run folder (figures, files, atomic)."""
+def finish(spec: RunSpec, out_root: Path, outputs: dict, errors: dict, times: dict, wall: float,
+           figures: list | None = None) -> list[Verdict]:
+    """Evaluate every claim on the units' results and write the run folder (figures, files, atomic).
+
+    `figures`: the run's figures as draw_figures' parts, drawn elsewhere (None: drawn here).
+    """
     verdicts = _verdicts(spec, outputs, errors)
-    _write(spec, out_root, spec.device, verdicts, outputs, errors, times, wall)
+    if figures is None:
+        figures = [draw_figures(spec, outputs)] if spec.figures else []
+    _write(spec, out_root, spec.device, verdicts, outputs, errors, times, wall, figures)
     return verdicts
 
 
@@ -207,33 +214,60 @@ def _execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
     return finish(spec, out_root, outputs, errors, times, time.perf_counter() - t_start)
 
 
-def _draw_figures(slug: str, outputs: dict, folder: Path) -> tuple[dict, str]:
-    """Call the paper's figures.draw on {experiment: [seed0, seed1, ...]}; failures are recorded, not raised."""
+def draw_figures(spec: RunSpec, outputs: dict, part: tuple[int, int] = (0, 1)) -> tuple[dict, str, dict]:
+    """Part k of n of a run's figures, drawn in a scratch folder: ({figure name: file name}, one-line
+    error, {file name: PNG bytes}). The part saves every n-th figure from the k-th in drawing order
+    (theme.figure_share), so n workers draw a run's figures side by side; n = 1 is all of them.
+    A figure that fails is recorded in the error, not raised; an OSError (disk full) is raised.
+    """
+    if registry.figures_module(spec.paper.slug) is None:
+        return {}, "", {}
+    from claimbench.report.theme import figure_share
+
+    with tempfile.TemporaryDirectory(prefix="claimbench-figures-") as scratch, figure_share(*part):
+        drawn, error = _call_draw(spec.paper.slug, outputs, Path(scratch))
+        files = {f: (Path(scratch) / f).read_bytes() for f in drawn.values()
+                 if isinstance(f, str) and Path(f).name == f and (Path(scratch) / f).is_file()}
+    return drawn, error, files
+
+
+def _call_draw(slug: str, outputs: dict, folder: Path) -> tuple[dict, str]:
+    """Call the paper's figures.draw on {experiment: [seed0, seed1, ...]}: ({name: file}, error)."""
     mod = registry.figures_module(slug)
-    if mod is None:
-        return {}, ""
     by_exp: dict[str, list] = {}
     for (exp, seed), out in sorted(outputs.items()):
         by_exp.setdefault(exp, [])
         by_exp[exp].extend([None] * (seed + 1 - len(by_exp[exp])))
         by_exp[exp][seed] = out
     try:
-        drawn = dict(mod.draw(by_exp, folder))
+        return dict(mod.draw(by_exp, folder)), ""
     except OSError:
         raise  # disk full, unwritable folder: the run fails and the previous run stays
     except Exception as exc:  # noqa: BLE001 - a broken figure must not lose the verdicts
         return {}, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-    good, bad = {}, []
+
+
+def _place_figures(parts: list, folder: Path) -> tuple[dict, str]:
+    """Write the parts' PNGs into the run's figures folder and check every figure drawn there:
+    ({name: file} of the good ones, the errors and broken figures in one line)."""
+    drawn, problems = {}, []
+    for names, error, files in parts:
+        drawn.update(names)
+        problems += [error] if error and error not in problems else []
+        for file, data in files.items():
+            (folder / "figures").mkdir(exist_ok=True)
+            (folder / "figures" / file).write_bytes(data)
+    good = {}
     for name, file in drawn.items():
         try:
-            results_check.figure_file(folder.parent, file)
+            results_check.figure_file(folder, file)
             good[str(name)] = file
         except results_check.BrokenRun as exc:
-            bad.append(f"{name}: {exc.reason}")
-    return good, "; ".join(bad)
+            problems.append(f"{name}: {exc.reason}")
+    return good, "; ".join(problems)
 
 
-def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> None:
+def _write(spec, out_root, device, verdicts, outputs, errors, times, wall, parts) -> None:
     slug = spec.paper.slug
     final = spec.folder(out_root)
     companions = {}
@@ -248,7 +282,7 @@ def _write(spec, out_root, device, verdicts, outputs, errors, times, wall) -> No
             s, arrays = results.split_measurements(out)
             scalars.setdefault(exp, {})[str(seed)] = s
             results.save_arrays(tmp / "arrays", exp, seed, arrays)
-        figures, fig_error = _draw_figures(slug, outputs, tmp / "figures") if spec.figures else ({}, "")
+        figures, fig_error = _place_figures(parts, tmp) if spec.figures else ({}, "")
         results.write_json(tmp / "measurements.json", scalars)
         results.write_json(tmp / "verdicts.json", [v.to_dict() for v in verdicts])
         meta = {"paper": slug, "backend": spec.backend, "profile": spec.profile, "device": device,
