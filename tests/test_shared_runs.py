@@ -88,6 +88,17 @@ def test_shared_workers_give_the_numbers_of_one_run_at_a_time(demo_paper):
     assert not multiprocessing.active_children(), "workers left running"
 
 
+def test_a_figure_failing_in_one_part_fails_the_figures_as_in_a_serial_run(demo_paper, monkeypatch):
+    monkeypatch.setenv("ZZ_DEMO_BAD_LABEL", "1")  # the second figure: saved by the second part only
+    assert main(["--out", "serial", *RUN]) == 0
+    assert main(["--out", "shared", *RUN, "--jobs", "2"]) == 0
+    for backend in ("torch", "jax"):
+        shared, serial = (json.loads((_folder(demo_paper.parent / name, backend) / "meta.json").read_text())
+                          for name in ("shared", "serial"))
+        assert (shared["figures"], shared["figure_error"]) == (serial["figures"], serial["figure_error"])
+        assert serial["figures"] == {} and serial["figure_error"].startswith("ValueError")
+
+
 def test_a_full_disk_while_drawing_keeps_the_previous_runs(demo_paper, monkeypatch, capsys):
     assert main(["--out", "out", *RUN, "--jobs", "2"]) == 0
     before = {b: (_folder(demo_paper.parent / "out", b) / "meta.json").read_bytes() for b in ("torch", "jax")}

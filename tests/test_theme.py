@@ -64,3 +64,18 @@ def test_blank_minor_ticks_of_log_axes_are_dropped_without_changing_the_picture(
     kept, reference = _log_figure(span, False, tmp_path / "b.png")
     assert (dropped, kept) == (blank, False)  # over 6 decades the minor labels are blank; over 3x they show
     assert picture == reference
+
+
+def test_figure_share_saves_every_nth_figure_and_names_them_all(tmp_path):
+    def draw(outdir):
+        names = []
+        for k in range(3):
+            fig, _ = theme.new_figure()
+            names.append(theme.save_figure(fig, outdir, f"f{k}"))
+        return names
+
+    for part, saved in ((0, ["f0.png", "f2.png"]), (1, ["f1.png"])):
+        with theme.figure_share(part, 2) as share:
+            assert draw(tmp_path / str(part)) == ["f0.png", "f1.png", "f2.png"] and share["seen"] == 3
+        assert sorted(p.name for p in (tmp_path / str(part)).iterdir()) == saved
+    assert draw(tmp_path / "all") and len(list((tmp_path / "all").iterdir())) == 3  # no share: every figure

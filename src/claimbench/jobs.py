@@ -17,7 +17,8 @@ do not depend on which worker ran it, nor on the order: every experiment seeds i
 stream) and each worker has the thread limits of a one-run process (tests/test_shared_runs.py).
 meta.json's `wall_s` of a shared run is the sum of its units' seconds. The caller holds every run
 folder's lock. A worker that dies (killed, out of memory) costs its unit (ERROR with the exit code)
-and is replaced; Ctrl-C or SIGTERM stops the workers and writes nothing new.
+and is replaced; one that dies drawing or writing a run costs that run (its previous results stay, as
+when a write fails). Ctrl-C or SIGTERM stops the workers and writes nothing new.
 """
 from __future__ import annotations
 
@@ -204,6 +205,7 @@ class _Pool:
         else:
             message = ("write", i, r.build, (r.outputs, r.errors, r.times, round(sum(r.times.values()), 6),
                                               [r.drawn[k] for k in range(r.parts)]))
+            r.drawn = {}  # the PNGs go with the message
         self.busy[w] = task
         try:
             self.workers[w][1].send(message)
@@ -262,7 +264,7 @@ class _Pool:
 
 
 def serve(conn, setup: dict) -> None:
-    """A worker: thread limits first, then run units and write runs until told to stop."""
+    """A worker: thread limits first, then run units, draw figure parts and write runs until told to stop."""
     from claimbench.threads import set_thread_env
 
     set_thread_env(setup["threads"])  # before numpy, torch or jax load

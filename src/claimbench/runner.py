@@ -3,8 +3,9 @@
 Each experiment named by an active claim is called once per seed with a progress bar and a timer.
 An exception or a NaN in one experiment makes the claims reading it ERROR (with the message); the
 other experiments, claims and papers go on. The run holds its folder's lock from the start (a second
-run of the same paper/backend/profile is refused), writes everything to a staging folder, checks it
-reads back complete and consistent, then swaps it in with the DVC metrics file. An OSError while
+run of the same paper/backend/profile is refused), draws its figures in a scratch folder of the
+system's temp folder (draw_figures), writes everything to a staging folder, checks it reads back
+complete and consistent, then swaps it in with the DVC metrics file. An OSError while
 writing results or figures (disk full) fails the run and leaves the previous one in place.
 A run with overrides, its own seed count or a claim selection is a variant: same code path, written to
 its variant folder (claimbench.variants), no DVC metrics file.
@@ -214,21 +215,27 @@ def _execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
     return finish(spec, out_root, outputs, errors, times, time.perf_counter() - t_start)
 
 
-def draw_figures(spec: RunSpec, outputs: dict, part: tuple[int, int] = (0, 1)) -> tuple[dict, str, dict]:
+def draw_figures(spec: RunSpec, outputs: dict, part: tuple[int, int] = (0, 1)) -> tuple:
     """Part k of n of a run's figures, drawn in a scratch folder: ({figure name: file name}, one-line
-    error, {file name: PNG bytes}). The part saves every n-th figure from the k-th in drawing order
-    (theme.figure_share), so n workers draw a run's figures side by side; n = 1 is all of them.
-    A figure that fails is recorded in the error, not raised; an OSError (disk full) is raised.
+    error, {file name: PNG bytes}, figures reached when it failed). The part plots every figure and
+    saves every n-th from the k-th in drawing order (theme.figure_share), so n workers draw a run's
+    figures side by side; n = 1 is all of them. A figure that fails is recorded in the error, not
+    raised; an OSError (disk full) is raised.
     """
     if registry.figures_module(spec.paper.slug) is None:
-        return {}, "", {}
+        return {}, "", {}, 0
     from claimbench.report.theme import figure_share
 
-    with tempfile.TemporaryDirectory(prefix="claimbench-figures-") as scratch, figure_share(*part):
+    with tempfile.TemporaryDirectory(prefix="claimbench-figures-") as scratch, figure_share(*part) as share:
         drawn, error = _call_draw(spec.paper.slug, outputs, Path(scratch))
-        files = {f: (Path(scratch) / f).read_bytes() for f in drawn.values()
-                 if isinstance(f, str) and Path(f).name == f and (Path(scratch) / f).is_file()}
-    return drawn, error, files
+        reached, saved = share["seen"], [Path(scratch) / f for f in drawn.values() if _plain_name(f)]
+        files = {f.name: f.read_bytes() for f in saved if f.is_file() and not f.is_symlink()}
+    return drawn, error, files, reached
+
+
+def _plain_name(file) -> bool:
+    """A file name with no folder in it (a figure of the run's figures folder)."""
+    return isinstance(file, str) and Path(file).name == file and file not in ("", ".", "..")
 
 
 def _call_draw(slug: str, outputs: dict, folder: Path) -> tuple[dict, str]:
@@ -249,11 +256,14 @@ def _call_draw(slug: str, outputs: dict, folder: Path) -> tuple[dict, str]:
 
 def _place_figures(parts: list, folder: Path) -> tuple[dict, str]:
     """Write the parts' PNGs into the run's figures folder and check every figure drawn there:
-    ({name: file} of the good ones, the errors and broken figures in one line)."""
+    ({name: file} of the good ones, the broken ones in one line). If drawing failed, no figure and
+    the error a one-part drawing meets first (the parts plot the same figures, each saves its share)."""
+    failed = sorted((reached, error) for _, error, _, reached in parts if error)
+    if failed:
+        return {}, failed[0][1]
     drawn, problems = {}, []
-    for names, error, files in parts:
+    for names, _, files, _ in parts:
         drawn.update(names)
-        problems += [error] if error and error not in problems else []
         for file, data in files.items():
             (folder / "figures").mkdir(exist_ok=True)
             (folder / "figures" / file).write_bytes(data)

@@ -60,7 +60,10 @@ def seaborn_rc() -> dict:
     with matplotlib.rc_context():
         matplotlib.rcdefaults()
         sns.set_theme(**t)
-        return {k: matplotlib.rcParams[k] for k in sorted(keys) if k not in NOT_FROZEN}
+        try:
+            return {k: matplotlib.rcParams[k] for k in sorted(keys) if k not in NOT_FROZEN}
+        finally:
+            sns.set_color_codes("reset")  # set_theme remapped "k" etc. for the whole process
 
 
 def _rc_value(value) -> str:
@@ -165,7 +168,7 @@ def figure_share(part: int, parts: int):
     old = dict(_share)
     _share.update(part=part, parts=parts, seen=0)
     try:
-        yield
+        yield _share  # its "seen": how many figures have been handed to save_figure
     finally:
         _share.update(old)
 

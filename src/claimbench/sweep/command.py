@@ -90,7 +90,7 @@ def run(args, out: Path, threads: int, seeds_of) -> int:
     config = Path(args.cluster_config) if args.cluster_config else None
     factory = partial(cluster.open_client, args.scheduler, workers, threads, config)
     t0 = time.perf_counter()
-    # matplotlib and seaborn (~2 s) load while the workers start and compute, not after the last point
+    # matplotlib (~0.5-1 s) loads while the workers start and compute, not after the last point
     threading.Thread(target=importlib.import_module, args=("claimbench.sweep.frontier",), daemon=True).start()
     with contextlib.ExitStack() as locks:  # refuse at once if the same sweep is running elsewhere
         for s in sweeps:
