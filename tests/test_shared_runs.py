@@ -35,21 +35,21 @@ def _give(runs, home, worker):
     return task
 
 
-def test_each_worker_keeps_its_run_draws_a_finished_one_in_parts_then_steals_from_the_longest():
+def test_each_worker_keeps_its_run_draws_a_finished_one_then_steals_from_the_longest():
     runs, home = [_state(2, "torch", parts=2), _state(4, "jax", parts=2)], {}
     assert _give(runs, home, 0) == ("unit", 0, ("e0", 0))
     assert _give(runs, home, 1) == ("unit", 1, ("e0", 0))
     assert _give(runs, home, 0) == ("unit", 0, ("e1", 0))
     assert _give(runs, home, 0) == ("unit", 1, ("e3", 0))  # run 0's units are out: steal from run 1's end
-    runs[0].out = 0  # run 0's units are back: its figures go before another steal
-    assert _give(runs, home, 0) == ("figures", 0, 0)
+    runs[0].out = 0  # run 0's units are back: its figures go before another steal, in one part as
+    assert _give(runs, home, 0) == ("figures", 0, 0)  # run 1 has units left for the other worker
+    assert runs[0].parts == 1
     assert _give(runs, home, 1) == ("unit", 1, ("e1", 0))  # its owner goes on from the front
-    assert _give(runs, home, 0) == ("figures", 0, 1)
-    assert _give(runs, home, 0) == ("unit", 1, ("e2", 0))  # run 0's parts are out, not back
-    runs[0].drawn = {0: "part 0", 1: "part 1"}
+    assert _give(runs, home, 0) == ("unit", 1, ("e2", 0))  # run 0's part is out, not back
+    runs[0].drawn = {0: "all figures"}
     assert _give(runs, home, 1) == ("write", 0, None)
     assert _give(runs, home, 1) is None  # run 1's last units are out
-    runs[1].out = 0
+    runs[1].out = 0  # no unit left anywhere: run 1 is drawn in two parts, one per worker
     assert [_give(runs, home, w) for w in (1, 0, 1)] == [("figures", 1, 0), ("figures", 1, 1), None]
     runs[1].drawn = {0: "part 0", 1: "part 1"}
     assert _give(runs, home, 0) == ("write", 1, None)

@@ -4,9 +4,9 @@
 they fill two cores). Each worker starts on a run of its own, one unit at a time; a worker whose run
 has no units left starts a run nobody has started, else takes units from the end of the run with the
 most left (so both cores stay busy until the last unit, and a stolen jax unit rarely costs a second
-compilation of a function its owner compiled). A run whose units are all back is drawn in parts, one
-per worker (each saves every N-th figure: claimbench.report.theme.figure_share), and written once its
-parts are back (verdicts, figures, atomic folder swap) by whichever worker is free. A free worker
+compilation of a function its owner compiled). A run whose units are all back is drawn by one worker
+while units are left to hand out, else in parts, one per worker (each plots every figure and saves
+every N-th: claimbench.report.theme.figure_share), and written once its parts are back (verdicts, figures, atomic folder swap) by whichever worker is free. A free worker
 takes such work before it steals units from another run: figures need neither torch nor jax, while a
 stolen unit of the other backend costs its import and, for jax, new compilations; and a run's figures
 drawn on both workers end a stage with both cores busy.
@@ -85,6 +85,8 @@ def next_task(runs: list[RunState], home: dict[int, int], worker: int) -> tuple 
             return "write", i, None
     for i, r in enumerate(runs):
         if r.complete and r.drawing < r.parts:
+            if r.drawing == 0 and any(x.todo for x in runs):
+                r.parts = 1  # units are left for the others: one worker draws it all, nothing plotted twice
             r.drawing += 1
             return "figures", i, r.drawing - 1
     busiest = max(range(len(runs)), key=lambda i: len(runs[i].todo), default=None)
