@@ -6,10 +6,11 @@ has no units left starts a run nobody has started, else takes units from the end
 most left (so both cores stay busy until the last unit, and a stolen jax unit rarely costs a second
 compilation of a function its owner compiled). A run whose units are all back is drawn by one worker
 while units are left to hand out, else in parts, one per worker (each plots every figure and saves
-every N-th: claimbench.report.theme.figure_share), and written once its parts are back (verdicts, figures, atomic folder swap) by whichever worker is free. A free worker
-takes such work before it steals units from another run: figures need neither torch nor jax, while a
-stolen unit of the other backend costs its import and, for jax, new compilations; and a run's figures
-drawn on both workers end a stage with both cores busy.
+every N-th: claimbench.report.theme.figure_share); once its parts are back, whichever worker is free
+writes it (verdicts, figures, atomic folder swap). A free worker takes such work before it steals
+units from another run: figures need neither torch nor jax, while a stolen unit of the other backend
+costs its import and, for jax, new compilations; and the last run drawn on both workers ends a stage
+with both cores busy.
 
 Each run's units go longest first when an earlier run in its folder
 recorded their seconds (`longest_first`), so the units stolen at the end are short. A unit's numbers
