@@ -221,10 +221,15 @@ def read_meta(folder: Path, paper: str, backend: str, profile: str, variant: str
     return meta
 
 
+def figure_name_ok(name: Any) -> bool:
+    """Whether `name` can be a figure file of a run: a printable .png name with no folder in it."""
+    return isinstance(name, str) and Path(name).name == name and name.endswith(".png") and name.isprintable()
+
+
 def figure_file(folder: Path, name: Any) -> Path:
     """The path of figure `name` of a run, confined to its figures/ folder; BrokenRun if not a valid PNG."""
     figdir = folder / "figures"
-    if not isinstance(name, str) or Path(name).name != name or not name.endswith(".png") or not name.isprintable():
+    if not figure_name_ok(name):
         raise BrokenRun(folder / "meta.json", f"figure {str(name)[:60]!r} is not the name of a .png file in the "
                                               "run's figures folder")
     if figdir.is_symlink() or not figdir.is_dir():

@@ -222,25 +222,21 @@ def draw_figures(spec: RunSpec, outputs: dict, part: tuple[int, int] = (0, 1)) -
     figures side by side; n = 1 is all of them. A figure that fails is recorded in the error, not
     raised; an OSError (disk full) is raised.
     """
-    if registry.figures_module(spec.paper.slug) is None:
+    mod = registry.figures_module(spec.paper.slug)
+    if mod is None:
         return {}, "", {}, 0
     from claimbench.report.theme import figure_share
 
     with tempfile.TemporaryDirectory(prefix="claimbench-figures-") as scratch, figure_share(*part) as share:
-        drawn, error = _call_draw(spec.paper.slug, outputs, Path(scratch))
-        reached, saved = share["seen"], [Path(scratch) / f for f in drawn.values() if _plain_name(f)]
+        drawn, error = _call_draw(mod, outputs, Path(scratch))
+        saved = [Path(scratch) / f for f in drawn.values() if results_check.figure_name_ok(f)]
+        reached = share["seen"]
         files = {f.name: f.read_bytes() for f in saved if f.is_file() and not f.is_symlink()}
     return drawn, error, files, reached
 
 
-def _plain_name(file) -> bool:
-    """A file name with no folder in it (a figure of the run's figures folder)."""
-    return isinstance(file, str) and Path(file).name == file and file not in ("", ".", "..")
-
-
-def _call_draw(slug: str, outputs: dict, folder: Path) -> tuple[dict, str]:
-    """Call the paper's figures.draw on {experiment: [seed0, seed1, ...]}: ({name: file}, error)."""
-    mod = registry.figures_module(slug)
+def _call_draw(mod, outputs: dict, folder: Path) -> tuple[dict, str]:
+    """Call a paper's figures.draw on {experiment: [seed0, seed1, ...]}: ({name: file}, error)."""
     by_exp: dict[str, list] = {}
     for (exp, seed), out in sorted(outputs.items()):
         by_exp.setdefault(exp, [])
