@@ -118,14 +118,21 @@ def write_text(path: Path, text: str) -> None:
         raise
 
 
-def _owner(fd: int) -> str:
-    """What the holder of a lock wrote into it (pid, start time, command), sanitised to one short line."""
-    try:
-        text = os.pread(fd, 300, 0).decode("utf-8", "replace")
-    except OSError:
-        text = ""
-    text = " ".join(text.split())[:200]
-    return text or "pid unknown: it is starting"
+def _owner(fd: int, wait_s: float = 0.5) -> str:
+    """What the holder of a lock wrote into it (pid, start time, command), sanitised to one short line.
+
+    The holder writes its line just after it locks: an empty file is read again for up to `wait_s`
+    (two runs started at once met that window and the loser could not name the winner).
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            text = " ".join(os.pread(fd, 300, 0).decode("utf-8", "replace").split())[:200]
+        except OSError:
+            text = ""
+        if text or time.monotonic() >= deadline:
+            return text or "pid unknown: it is starting"
+        time.sleep(0.01)
 
 
 @contextmanager
