@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 from collections import deque
+from pathlib import Path
 
 from claimbench import jobs
 from claimbench.cli import main
@@ -23,8 +24,8 @@ def _folder(root, backend):
     return meta.parent
 
 
-def _state(n: int, name: str = "r", parts: int = 0) -> jobs.RunState:
-    return jobs.RunState({}, name, deque((f"e{k}", 0) for k in range(n)), parts=parts)
+def _state(n: int, name: str = "r", figures: bool = False, expect: int | None = None) -> jobs.RunState:
+    return jobs.RunState({}, name, deque((f"e{k}", 0) for k in range(n)), figures=figures, expect=expect)
 
 
 def _give(runs, home, worker):
@@ -35,25 +36,47 @@ def _give(runs, home, worker):
     return task
 
 
+def _back(run, *drawn):
+    """The run's drawers are back with these results."""
+    run.drawn.extend(drawn)
+    run.drawers -= len(drawn)
+
+
 def test_each_worker_keeps_its_run_draws_a_finished_one_then_steals_from_the_longest():
-    runs, home = [_state(2, "torch", parts=2), _state(4, "jax", parts=2)], {}
+    runs, home = [_state(2, "torch", figures=True), _state(4, "jax", figures=True)], {}
     assert _give(runs, home, 0) == ("unit", 0, ("e0", 0))
     assert _give(runs, home, 1) == ("unit", 1, ("e0", 0))
     assert _give(runs, home, 0) == ("unit", 0, ("e1", 0))
     assert _give(runs, home, 0) == ("unit", 1, ("e3", 0))  # run 0's units are out: steal from run 1's end
-    runs[0].out = 0  # run 0's units are back: its figures go before another steal, in one part as
-    assert _give(runs, home, 0) == ("figures", 0, 0)  # run 1 has units left for the other worker
-    assert runs[0].parts == 1
+    runs[0].out = 0  # run 0's units are back: its figures go before another steal
+    assert _give(runs, home, 0) == ("figures", 0, None) and runs[0].drawers == 1
     assert _give(runs, home, 1) == ("unit", 1, ("e1", 0))  # its owner goes on from the front
-    assert _give(runs, home, 0) == ("unit", 1, ("e2", 0))  # run 0's part is out, not back
-    runs[0].drawn = {0: "all figures"}
-    assert _give(runs, home, 1) == ("write", 0, None)
-    assert _give(runs, home, 1) is None  # run 1's last units are out
-    runs[1].out = 0  # no unit left anywhere: run 1 is drawn in two parts, one per worker
-    assert [_give(runs, home, w) for w in (1, 0, 1)] == [("figures", 1, 0), ("figures", 1, 1), None]
-    runs[1].drawn = {0: "part 0", 1: "part 1"}
+    assert _give(runs, home, 1) == ("unit", 1, ("e2", 0))
+    _back(runs[0], "all of run 0's figures")
+    assert _give(runs, home, 0) == ("write", 0, None)
+    assert _give(runs, home, 0) is None  # run 1's last units are out
+    runs[1].out = 0  # run 1's units are back: one worker starts on its figures, the other joins in
+    assert [_give(runs, home, w) for w in (1, 0)] == [("figures", 1, None)] * 2 and runs[1].drawers == 2
+    _back(runs[1], "one share")
+    assert _give(runs, home, 1) is None  # the other drawer is not back: nothing to join, nothing to write
+    _back(runs[1], "the other share")
     assert _give(runs, home, 0) == ("write", 1, None)
     assert _give(runs, home, 1) is None
+
+
+def test_a_free_worker_joins_a_drawing_only_while_two_figures_may_be_left():
+    runs, home = [_state(1, figures=True, expect=3)], {}
+    assert _give(runs, home, 0)[0] == "unit"
+    runs[0].out = 0
+    assert _give(runs, home, 0) == ("figures", 0, None)
+    runs[0].claimed = {0}  # the previous run drew 3 figures: 2 may be left
+    assert _give(runs, home, 1) == ("figures", 0, None)
+    runs[0].claimed = {0, 1}  # one left: a joiner would plot two figures again to save one
+    assert _give(runs, home, 2) is None
+    runs[0].claimed, runs[0].drawers = set(), 1
+    _back(runs[0], "a drawer that failed early")  # a drawer is back: the others claim what is left
+    runs[0].drawers = 1
+    assert _give(runs, home, 2) is None
 
 
 def test_a_run_without_figures_is_written_as_soon_as_its_units_are_back():
@@ -71,12 +94,69 @@ def test_a_free_worker_starts_a_run_nobody_has_started_before_stealing():
     assert home == {0: 2, 1: 1}
 
 
+class _LoggedPool(jobs._Pool):
+    """The pool, noting which worker was granted which figure."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.granted = []
+
+    def _grant(self, runs, w, turn):
+        before = set(runs[self.busy[w][1]].claimed)
+        super()._grant(runs, w, turn)
+        if turn not in before:
+            self.granted.append((w, turn))
+
+
+def _drawn_by_two_workers(params: Path, out: Path) -> list:
+    """zz_demo's torch run, its units run here, then drawn and written by a pool of two workers that
+    are both free at once: one starts on the figures, the other joins in. The figures it granted."""
+    from claimbench import results, runner
+
+    build = dict(paper="zz_demo", backend="torch", profile="fast", params_path=params)
+    spec = runner.make_spec(**build)
+    state = jobs.RunState(build, "zz_demo/torch/fast", deque(), figures=True)
+    for unit in runner.plan_units(spec):
+        runner.record_unit(unit, runner.run_unit(spec, *unit), state.outputs, state.errors, state.times)
+    pool = _LoggedPool(2, out, 1)
+    with results.run_lock(spec.folder(out)):
+        try:
+            assert pool.drive([state]) == []
+        finally:
+            pool.close()
+    return pool.granted
+
+
+def test_two_workers_draw_one_run_and_its_figures_are_a_serial_runs(demo_paper, monkeypatch):
+    monkeypatch.setenv("ZZ_DEMO_SAVE_SECONDS", "1")  # each figure takes its saver a second
+    assert main(["--out", "serial", *RUN[:3], "torch", "--profile", "fast"]) == 0
+    granted = _drawn_by_two_workers(demo_paper, demo_paper.parent / "shared")
+    assert sorted(turn for _, turn in granted) == [0, 1, 2]  # each figure saved once
+    assert {w for w, _ in granted} == {0, 1}, f"one worker saved every figure: {granted}"
+    shared, serial = (_folder(demo_paper.parent / name, "torch") for name in ("shared", "serial"))
+    for name in ("figures/fig.png", "figures/fig_abs.png", "figures/fig_x.png", "verdicts.json"):
+        assert (shared / name).read_bytes() == (serial / name).read_bytes(), name
+    metas = [json.loads((folder / "meta.json").read_text()) for folder in (shared, serial)]
+    assert metas[0]["figures"] == metas[1]["figures"] and not metas[0]["figure_error"]
+
+
+def test_a_figure_failing_in_one_drawer_fails_the_figures_as_in_a_serial_run(demo_paper, monkeypatch):
+    monkeypatch.setenv("ZZ_DEMO_BAD_LABEL", "1")  # the second figure fails when saved: by one drawer only
+    monkeypatch.setenv("ZZ_DEMO_SAVE_SECONDS", "1")
+    assert main(["--out", "serial", *RUN[:3], "torch", "--profile", "fast"]) == 0
+    granted = _drawn_by_two_workers(demo_paper, demo_paper.parent / "shared")
+    assert {w for w, _ in granted} == {0, 1}, f"one worker saved every figure: {granted}"
+    shared, serial = (json.loads((_folder(demo_paper.parent / name, "torch") / "meta.json").read_text())
+                      for name in ("shared", "serial"))
+    assert (shared["figures"], shared["figure_error"]) == (serial["figures"], serial["figure_error"])
+    assert serial["figures"] == {} and serial["figure_error"].startswith("ValueError")
+
+
 def test_shared_workers_give_the_numbers_of_one_run_at_a_time(demo_paper):
     assert main(["--out", "serial", *RUN, "--seeds", "3"]) == 0
     assert main(["--out", "shared", *RUN, "--seeds", "3", "--jobs", "2"]) == 0
     for backend in ("torch", "jax"):
         shared, serial = (_folder(demo_paper.parent / name, backend) for name in ("shared", "serial"))
-        # the three figures were drawn in two parts, one per worker
         pictures = ["figures/fig.png", "figures/fig_abs.png", "figures/fig_x.png"]
         for name in ("measurements.json", "verdicts.json", *pictures):
             assert (shared / name).read_bytes() == (serial / name).read_bytes(), f"{backend} {name}"
@@ -88,15 +168,11 @@ def test_shared_workers_give_the_numbers_of_one_run_at_a_time(demo_paper):
     assert not multiprocessing.active_children(), "workers left running"
 
 
-def test_a_figure_failing_in_one_part_fails_the_figures_as_in_a_serial_run(demo_paper, monkeypatch):
-    monkeypatch.setenv("ZZ_DEMO_BAD_LABEL", "1")  # the second figure: saved by the second part only
-    assert main(["--out", "serial", *RUN]) == 0
+def test_a_shared_runs_wall_counts_loading_its_backend_module_as_one_run_does(demo_paper, monkeypatch):
+    monkeypatch.setenv("ZZ_DEMO_IMPORT_SECONDS", "0.5")  # zz_demo's torch_impl takes 0.5 s to import
     assert main(["--out", "shared", *RUN, "--jobs", "2"]) == 0
-    for backend in ("torch", "jax"):
-        shared, serial = (json.loads((_folder(demo_paper.parent / name, backend) / "meta.json").read_text())
-                          for name in ("shared", "serial"))
-        assert (shared["figures"], shared["figure_error"]) == (serial["figures"], serial["figure_error"])
-        assert serial["figures"] == {} and serial["figure_error"].startswith("ValueError")
+    meta = json.loads((_folder(demo_paper.parent / "shared", "torch") / "meta.json").read_text())
+    assert meta["wall_s"] - sum(meta["experiment_wall_s"].values()) >= 0.5, meta["wall_s"]
 
 
 def test_a_full_disk_while_drawing_keeps_the_previous_runs(demo_paper, monkeypatch, capsys):

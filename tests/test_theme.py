@@ -66,7 +66,7 @@ def test_blank_minor_ticks_of_log_axes_are_dropped_without_changing_the_picture(
     assert picture == reference
 
 
-def test_figure_share_saves_every_nth_figure_and_names_them_all(tmp_path):
+def test_figure_share_saves_the_granted_figures_and_names_them_all(tmp_path):
     def draw(outdir):
         names = []
         for k in range(3):
@@ -74,8 +74,10 @@ def test_figure_share_saves_every_nth_figure_and_names_them_all(tmp_path):
             names.append(theme.save_figure(fig, outdir, f"f{k}"))
         return names
 
-    for part, saved in ((0, ["f0.png", "f2.png"]), (1, ["f1.png"])):
-        with theme.figure_share(part, 2) as share:
-            assert draw(tmp_path / str(part)) == ["f0.png", "f1.png", "f2.png"] and share["seen"] == 3
-        assert sorted(p.name for p in (tmp_path / str(part)).iterdir()) == saved
+    asked = []
+    for mine, saved in (({0, 2}, ["f0.png", "f2.png"]), ({1}, ["f1.png"])):
+        with theme.figure_share(lambda k, mine=mine: asked.append(k) or k in mine) as share:
+            assert draw(tmp_path / str(min(mine))) == ["f0.png", "f1.png", "f2.png"] and share["seen"] == 3
+        assert sorted(p.name for p in (tmp_path / str(min(mine))).iterdir()) == saved
+    assert asked == [0, 1, 2] * 2  # asked once per figure, in drawing order
     assert draw(tmp_path / "all") and len(list((tmp_path / "all").iterdir())) == 3  # no share: every figure

@@ -4,26 +4,28 @@
 they fill two cores). Each worker starts on a run of its own, one unit at a time; a worker whose run
 has no units left starts a run nobody has started, else takes units from the end of the run with the
 most left (so both cores stay busy until the last unit, and a stolen jax unit rarely costs a second
-compilation of a function its owner compiled). A run whose units are all back is drawn by one worker
-while units are left to hand out, else in parts, one per worker (each plots every figure and saves
-every N-th: claimbench.report.theme.figure_share); once its parts are back, whichever worker is free
-writes it (verdicts, figures, atomic folder swap). A free worker takes such work before it steals
-units from another run: figures need neither torch nor jax, while a stolen unit of the other backend
-costs its import and, for jax, new compilations; and the last run drawn on both workers ends a stage
-with both cores busy.
+compilation of a function its owner compiled). A run whose units are all back is drawn by a free
+worker, and a worker that comes free while it is being drawn joins in: both plot every figure and
+each saves those it claims first (the parent grants each figure once; see theme.figure_share), so a
+run's figures spread over the workers as its units do. Once every drawer is back, whichever worker
+is free writes the run (verdicts, figures, atomic folder swap). A free worker takes such work before
+it steals units from another run: figures need neither torch nor jax, while a stolen unit of the
+other backend costs its import and, for jax, new compilations.
 
-Each run's units go longest first when an earlier run in its folder
-recorded their seconds (`longest_first`), so the units stolen at the end are short. A unit's numbers
-do not depend on which worker ran it, nor on the order: every experiment seeds itself from (seed,
-stream) and each worker has the thread limits of a one-run process (tests/test_shared_runs.py).
-meta.json's `wall_s` of a shared run is the sum of its units' seconds. The caller holds every run
-folder's lock. A worker that dies (killed, out of memory) costs its unit (ERROR with the exit code)
-and is replaced; one that dies drawing or writing a run costs that run (its previous results stay, as
-when a write fails). Ctrl-C or SIGTERM stops the workers and writes nothing new.
+Each run's units go longest first when an earlier run in its folder recorded their seconds
+(`longest_first`), so the units stolen at the end are short. A unit's numbers do not depend on which
+worker ran it, nor on the order: every experiment seeds itself from (seed, stream) and each worker
+has the thread limits of a one-run process (tests/test_shared_runs.py). meta.json's `wall_s` of a
+shared run is, as in a one-run process, the seconds spent loading the paper's backend module (by the
+first worker on the run) and running its units. The caller holds every run folder's lock. A worker
+that dies (killed, out of memory) costs its unit (ERROR with the exit code) and is replaced; one
+that dies drawing or writing a run costs that run (its previous results stay, as when a write
+fails). Ctrl-C or SIGTERM stops the workers and writes nothing new.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import multiprocessing
 import sys
@@ -47,9 +49,12 @@ class RunState:
     errors: dict = field(default_factory=dict)
     times: dict = field(default_factory=dict)
     out: int = 0  # units handed out and not yet back
-    parts: int = 0  # figure parts to draw once the units are back (0: the run draws no figures)
-    drawing: int = 0  # figure parts handed out
-    drawn: dict = field(default_factory=dict)  # part → draw_figures' (names, error, PNG files)
+    load: float = 0.0  # seconds the first worker on it spent loading its backend module
+    figures: bool = False  # the run draws figures once its units are back
+    expect: int | None = None  # how many figures the previous run in its folder drew (None: unknown)
+    drawers: int = 0  # workers drawing its figures now
+    drawn: list = field(default_factory=list)  # the drawers' draw_figures results
+    claimed: set = field(default_factory=set)  # figures (by drawing order) a drawer is saving
     started: bool = False
     written: bool = False
     bar: Any = None
@@ -61,14 +66,25 @@ class RunState:
 
     @property
     def ready(self) -> bool:
-        """All its units and figure parts are back and it is not written yet."""
-        return self.complete and len(self.drawn) == self.parts and not self.written
+        """All its units and figure drawers are back and it is not written yet."""
+        return self.complete and not self.written and not self.drawers and (self.drawn or not self.figures)
+
+    def to_draw(self) -> bool:
+        """Its units are back and nobody has started on its figures."""
+        return self.complete and self.figures and not self.written and not self.drawers and not self.drawn
+
+    def to_join(self) -> bool:
+        """Being drawn, no drawer back yet, and (as far as the previous run tells) at least two figures
+        not claimed: a joiner plots the figures before its first claim again, one figure is not worth it."""
+        left = None if self.expect is None else self.expect - len(self.claimed)
+        return self.drawers > 0 and not self.drawn and not self.written and (left is None or left >= 2)
 
 
 def next_task(runs: list[RunState], home: dict[int, int], worker: int) -> tuple | None:
     """The next task for a free worker, first found of: a unit of its own run or of a run not started
-    yet; ("write", run, None) for a run whose units and figure parts are all back; ("figures", run,
-    part) for a run whose units are all back; a unit from the end of the run with the most units left.
+    yet; ("write", run, None) for a run whose units and figure drawers are all back; ("figures", run,
+    None) for a run whose units are all back and nobody draws, then for one being drawn (to join in);
+    a unit from the end of the run with the most units left.
 
     `home` maps worker → the run it works on (updated here); None when nothing is left to hand out.
     """
@@ -84,16 +100,23 @@ def next_task(runs: list[RunState], home: dict[int, int], worker: int) -> tuple 
         if r.ready:
             r.written = True
             return "write", i, None
-    for i, r in enumerate(runs):
-        if r.complete and r.drawing < r.parts:
-            if r.drawing == 0 and any(x.todo for x in runs):
-                r.parts = 1  # units are left for the others: one worker draws it all, nothing plotted twice
-            r.drawing += 1
-            return "figures", i, r.drawing - 1
+    for pick in (RunState.to_draw, RunState.to_join):
+        for i, r in enumerate(runs):
+            if pick(r):
+                r.drawers += 1
+                return "figures", i, None
     busiest = max(range(len(runs)), key=lambda i: len(runs[i].todo), default=None)
     if busiest is not None and runs[busiest].todo:
         return "unit", busiest, runs[busiest].todo.pop()
     return None
+
+
+def figure_count(previous_meta: Path) -> int | None:
+    """How many figures the previous run in this folder drew (meta.json `figures`); None if unknown."""
+    try:
+        return len(json.loads(previous_meta.read_text())["figures"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def longest_first(units: list[tuple[str, int]], previous_meta: Path) -> list[tuple[str, int]]:
@@ -131,10 +154,12 @@ def run_shared(builds: Sequence[dict], specs: Sequence, out_root: Path, jobs: in
     from claimbench import results, runner
 
     workers = min(jobs, len(specs))
-    runs = [RunState(b, f"{s.paper.slug}/{s.backend}/{s.profile}",
-                     deque(longest_first(runner.plan_units(s), s.folder(out_root) / "meta.json")),
-                     parts=workers if s.figures else 0)
-            for b, s in zip(builds, specs, strict=True)]
+    runs = []
+    for b, s in zip(builds, specs, strict=True):
+        previous = s.folder(out_root) / "meta.json"
+        runs.append(RunState(b, f"{s.paper.slug}/{s.backend}/{s.profile}",
+                             deque(longest_first(runner.plan_units(s), previous)),
+                             figures=s.figures, expect=figure_count(previous)))
     for i, r in enumerate(runs):
         r.bar = progress(range(len(r.todo)), desc=r.name, leave=True, position=i)
     pool = _Pool(workers, out_root, threads=specs[0].threads)
@@ -188,8 +213,11 @@ class _Pool:
                     reply = pair[1].recv() if ready is pair[1] else None
                 except EOFError:
                     reply = None
+                if reply is not None and reply[0] == "claim":  # a drawer asks to save a figure
+                    self._grant(runs, w, reply[1])
+                    continue
                 failed += self._settle(runs, w, reply)
-                for v in (w, *self.workers):  # a reply can make work (figure parts) for idle workers too
+                for v in (w, *self.workers):  # a reply can make work (a run to draw or join) for idle ones too
                     if v not in self.busy:
                         self._give(runs, home, v)
         return failed
@@ -204,21 +232,32 @@ class _Pool:
             r.out += 1
             message = ("unit", i, r.build, unit)
         elif kind == "figures":
-            message = ("figures", i, r.build, (r.outputs, (unit, r.parts)))
+            message = ("figures", i, r.build, r.outputs)
         else:
-            message = ("write", i, r.build, (r.outputs, r.errors, r.times, round(sum(r.times.values()), 6),
-                                              [r.drawn[k] for k in range(r.parts)]))
-            r.drawn = {}  # the PNGs go with the message
+            wall = round(r.load + sum(r.times.values()), 6)
+            message = ("write", i, r.build, (r.outputs, r.errors, r.times, wall, r.drawn))
+            r.drawn = []  # the PNGs go with the message
         self.busy[w] = task
         try:
             self.workers[w][1].send(message)
         except OSError:  # the worker has just died: its sentinel reports it, and the task with it
             pass
 
+    def _grant(self, runs, w, turn: int) -> None:
+        """Answer a drawer: may it save the run's `turn`-th figure? Yes once per figure."""
+        r = runs[self.busy[w][1]]
+        mine = not r.written and turn not in r.claimed
+        r.claimed.add(turn)
+        try:
+            self.workers[w][1].send(mine)
+        except OSError:  # it has just died: its sentinel reports it
+            pass
+
     def _settle(self, runs, w, reply) -> list[tuple[str, str]]:
         """Record a worker's reply (None: the worker died; it is replaced)."""
         kind, i, unit = self.busy.pop(w)
         r = runs[i]
+        r.drawers -= kind == "figures"
         if reply is None:
             self.workers[w][0].join()
             code = self.workers[w][0].exitcode
@@ -237,12 +276,13 @@ class _Pool:
         if kind == "write":
             return []
         if kind == "figures":
-            r.drawn[unit] = reply[1]
+            r.drawn.append(reply[1])
             return []
         from claimbench.runner import record_unit
 
         r.out -= 1
         record_unit(unit, reply[1], r.outputs, r.errors, r.times)
+        r.load = r.load or reply[2]  # the first worker on it loaded its module, as a one-run process does
         r.bar.set_postfix_str(f"{unit[0]} seed {unit[1]}")
         r.bar.update(1)
         return []
@@ -250,7 +290,7 @@ class _Pool:
     @staticmethod
     def _give_up(r: RunState, why: str) -> list[tuple[str, str]]:
         """A run that cannot be written (its previous results stay): nothing more is handed out for it."""
-        r.written, r.drawing = True, r.parts
+        r.written = True
         return [(r.name, why)]
 
     def close(self) -> None:
@@ -267,7 +307,7 @@ class _Pool:
 
 
 def serve(conn, setup: dict) -> None:
-    """A worker: thread limits first, then run units, draw figure parts and write runs until told to stop."""
+    """A worker: thread limits first, then run units, draw runs' figures and write runs until told to stop."""
     from claimbench.threads import set_thread_env
 
     set_thread_env(setup["threads"])  # before numpy, torch or jax load
@@ -281,14 +321,17 @@ def serve(conn, setup: dict) -> None:
         while (task := conn.recv()) is not None:
             kind, i, build, payload = task
             if kind == "unit":
+                load = 0.0
                 if i not in specs:
                     specs[i] = runner.make_spec(**build)  # configures threads (and starts jax) for its backend
-                conn.send(("unit", _unit(runner, specs[i], payload)))
+                    load = runner.load_backend(specs[i])
+                conn.send(("unit", _unit(runner, specs[i], payload), load))
                 continue
             try:
                 spec = specs.get(i) or _spec_to_write(runner, build)
                 if kind == "figures":
-                    conn.send(("figures", runner.draw_figures(spec, *payload)))
+                    claim = functools.partial(_ask, conn)  # the parent grants each figure to one drawer
+                    conn.send(("figures", runner.draw_figures(spec, payload, claim)))
                     continue
                 out_root = Path(setup["out_root"])
                 results.adopt_lock(spec.folder(out_root))  # the caller holds it for the whole call
@@ -298,6 +341,12 @@ def serve(conn, setup: dict) -> None:
                 conn.send(("failed", _one_line(exc)))
     except (KeyboardInterrupt, EOFError, BrokenPipeError):
         return  # the caller was interrupted: it reports, this worker stops quietly
+
+
+def _ask(conn, turn: int) -> bool:
+    """May this worker save the figure it draws `turn`-th? (The parent grants each one once.)"""
+    conn.send(("claim", turn))
+    return bool(conn.recv())
 
 
 def _spec_to_write(runner, build: dict):

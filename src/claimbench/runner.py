@@ -12,13 +12,15 @@ its variant folder (claimbench.variants), no DVC metrics file.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import tempfile
 import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from claimbench import params as params_mod
 from claimbench import registry, results, results_check, variants
@@ -88,7 +90,8 @@ def make_spec(paper: str, backend: str, profile: str, *, params_path: Path, over
     fixed = tuple((k, getattr(p, k)) for k in sorted(dict(overrides)))
     if not configure:
         return RunSpec(loaded, backend, profile, p, device, seeds, threads, fixed, only)
-    configure_threads(threads, backend)
+    with importing():
+        configure_threads(threads, backend)  # imports torch or jax
     from claimbench.devices import resolve_device
 
     return RunSpec(loaded, backend, profile, p, resolve_device(device, backend), seeds, threads, fixed, only)
@@ -173,6 +176,32 @@ def plan_units(spec: RunSpec) -> list[tuple[str, int]]:
     return [(e, s) for e, n in needed.items() for s in range(n)]
 
 
+@contextlib.contextmanager
+def importing():
+    """Python's cycle collector paused while big libraries load: an import creates ~10^5 objects that
+    all stay alive, and collecting meanwhile only scans them (torch with a paper's modules: ~10 % less).
+    Nothing is computed inside, so no number depends on it."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def load_backend(spec: RunSpec) -> float:
+    """Import the run's backend module (its experiments, their imports): the seconds it took, part of
+    the run's wall_s. A module that fails to import is left to run_unit (each unit's ERROR)."""
+    t0 = time.perf_counter()
+    try:
+        with importing():
+            registry.backend_module(spec.paper.slug, spec.backend)
+    except Exception:  # noqa: BLE001 - reported per unit by run_unit
+        pass
+    return time.perf_counter() - t0
+
+
 def run_unit(spec: RunSpec, exp: str, seed: int) -> tuple[dict | None, str, float | None]:
     """One experiment on one seed: (measurements or None, one-line error, seconds or None if not run)."""
     fn = registry.backend_module(spec.paper.slug, spec.backend).EXPERIMENTS.get(exp)
@@ -196,7 +225,8 @@ def finish(spec: RunSpec, out_root: Path, outputs: dict, errors: dict, times: di
            figures: list | None = None) -> list[Verdict]:
     """Evaluate every claim on the units' results and write the run folder (figures, files, atomic).
 
-    `figures`: the run's figures as draw_figures' parts, drawn elsewhere (None: drawn here).
+    `figures`: the run's figures as the results of draw_figures in each worker that drew some of
+    them (None: drawn here).
     """
     verdicts = _verdicts(spec, outputs, errors)
     if figures is None:
@@ -206,7 +236,8 @@ def finish(spec: RunSpec, out_root: Path, outputs: dict, errors: dict, times: di
 
 
 def _execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
-    t_start = time.perf_counter()
+    t_start = time.perf_counter()  # wall_s: loading the backend module and running the units
+    load_backend(spec)
     outputs, errors, times = {}, {}, {}
     bar = progress(plan_units(spec), desc=f"{spec.paper.slug}/{spec.backend}/{spec.profile}", leave=True)
     for exp, seed in bar:
@@ -215,19 +246,19 @@ def _execute(spec: RunSpec, out_root: Path) -> list[Verdict]:
     return finish(spec, out_root, outputs, errors, times, time.perf_counter() - t_start)
 
 
-def draw_figures(spec: RunSpec, outputs: dict, part: tuple[int, int] = (0, 1)) -> tuple:
-    """Part k of n of a run's figures, drawn in a scratch folder: ({figure name: file name}, one-line
-    error, {file name: PNG bytes}, figures reached when it failed). The part plots every figure and
-    saves every n-th from the k-th in drawing order (theme.figure_share), so n workers draw a run's
-    figures side by side; n = 1 is all of them. A figure that fails is recorded in the error, not
-    raised; an OSError (disk full) is raised.
+def draw_figures(spec: RunSpec, outputs: dict, claim: Callable[[int], bool] | None = None) -> tuple:
+    """A run's figures, drawn in a scratch folder: ({figure name: file name}, one-line error, {file
+    name: PNG bytes}, figures reached when it failed). It plots every figure and saves those that
+    claim(k) grants, k counting figures in drawing order (theme.figure_share), so workers draw a run's
+    figures side by side; None saves all. A figure that fails is recorded in the error, not raised;
+    an OSError (disk full) is raised.
     """
     mod = registry.figures_module(spec.paper.slug)
     if mod is None:
         return {}, "", {}, 0
     from claimbench.report.theme import figure_share
 
-    with tempfile.TemporaryDirectory(prefix="claimbench-figures-") as scratch, figure_share(*part) as share:
+    with tempfile.TemporaryDirectory(prefix="claimbench-figures-") as scratch, figure_share(claim) as share:
         drawn, error = _call_draw(mod, outputs, Path(scratch))
         saved = [Path(scratch) / f for f in drawn.values() if results_check.figure_name_ok(f)]
         reached = share["seen"]
@@ -251,9 +282,10 @@ def _call_draw(mod, outputs: dict, folder: Path) -> tuple[dict, str]:
 
 
 def _place_figures(parts: list, folder: Path) -> tuple[dict, str]:
-    """Write the parts' PNGs into the run's figures folder and check every figure drawn there:
-    ({name: file} of the good ones, the broken ones in one line). If drawing failed, no figure and
-    the error a one-part drawing meets first (the parts plot the same figures, each saves its share)."""
+    """Write the PNGs of every drawer (draw_figures results) into the run's figures folder and check
+    every figure drawn there: ({name: file} of the good ones, the broken ones in one line). If drawing
+    failed, no figure and the error one drawer alone meets first (every drawer plots every figure,
+    each saves those granted to it)."""
     failed = sorted((reached, error) for _, error, _, reached in parts if error)
     if failed:
         return {}, failed[0][1]

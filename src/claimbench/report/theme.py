@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import enum
 from pathlib import Path
+from typing import Callable
 
 import matplotlib
 
@@ -157,16 +158,16 @@ def drop_blank_minor_ticks(fig) -> None:
             axis.set_minor_locator(NullLocator())
 
 
-_share = {"part": 0, "parts": 1, "seen": 0}  # which figures save_figure saves (figure_share)
+_share = {"claim": None, "seen": 0}  # which figures save_figure saves (figure_share)
 
 
 @contextlib.contextmanager
-def figure_share(part: int, parts: int):
-    """Within: save_figure saves every `parts`-th figure from the `part`-th, counted in call order, and
-    closes the others unsaved (still returning their file name): `parts` processes that draw the same
-    figures each save a share of them (claimbench.jobs draws a run's figures on every worker)."""
+def figure_share(claim: Callable[[int], bool] | None):
+    """Within: save_figure saves the k-th figure it is handed (in call order, from 0) only if claim(k)
+    says yes, and closes the others unsaved (still returning their file name): processes that draw the
+    same figures side by side each save the ones granted to them (claimbench.jobs). None: save all."""
     old = dict(_share)
-    _share.update(part=part, parts=parts, seen=0)
+    _share.update(claim=claim, seen=0)
     try:
         yield _share  # its "seen": how many figures have been handed to save_figure
     finally:
@@ -174,11 +175,11 @@ def figure_share(part: int, parts: int):
 
 
 def save_figure(fig, outdir: Path, name: str) -> str:
-    """Save as <outdir>/<name>.png (unless it is another process's share), close the figure and
+    """Save as <outdir>/<name>.png (unless another process is granted it), close the figure and
     return the file name."""
     fname = f"{name}.png"
     turn, _share["seen"] = _share["seen"], _share["seen"] + 1
-    if turn % _share["parts"] != _share["part"]:
+    if _share["claim"] is not None and not _share["claim"](turn):
         plt.close(fig)
         return fname
     outdir = Path(outdir)
