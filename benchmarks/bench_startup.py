@@ -1,6 +1,8 @@
-"""Start-up costs that no run's `wall_s` counts: importing a paper's backend module in a fresh process
-(every worker of a shared run or a sweep pays it before its first unit), drawing a run's figures from
-its stored measurements, and the whole `claimbench report` command (the last DVC stage).
+"""Start-up costs around a run's units: importing a paper's backend module in a fresh process (a run's
+`wall_s` counts it once, as a one-run process does; a second worker that takes the run's units, or a
+sweep worker, pays it again uncounted), drawing a run's figures from its stored measurements (no
+`wall_s` counts it), the whole `claimbench report` command (the last DVC stage) and the command line's
+start.
 
 Issue 17, medians of 3 rounds on a 2-core VM (2026-12-01), commit 36aee55 -> e753d3c: scikit-learn moved
 from bottleneck_rank's module import to the C6 measure that uses it (import of papers.bottleneck_rank.jax_impl
@@ -10,6 +12,9 @@ Drawing one run's figures in a fresh process (what a worker pays), 04dd9b5 -> no
 frozen to a style file (no seaborn / scipy.stats import) and blank log-axis minor ticks dropped:
 three_mechanisms 7.3 s -> 6.3 s, edge_of_stability 5.2 s -> 2.5 s, bottleneck_rank 5.6 s -> 3.3 s,
 two_timescale_mean_field 3.9 s -> 3.8 s (its bar plot still uses seaborn).
+`claimbench --help` (every command builds this parser first), 8330af0 -> now, since
+the sweep command loads pandas and Dask when it runs, not when the parser declares it (farm-bench,
+`python -m claimbench --help`, medians of 7 pairs: 0.62 s -> 0.28 s).
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python -m pytest benchmarks/bench_startup.py --benchmark-only -s
 (or `claimbench bench --timer wall benchmarks/bench_startup.py`). Each round is a new process.
@@ -92,3 +97,12 @@ def test_report_command(benchmark, tmp_path):
     benchmark.extra_info.update(rounds=ROUNDS, median_s=sorted(walls)[ROUNDS // 2],
                                 runs=len(list(runs.glob("*/*/fast/meta.json"))))
     assert (tmp_path / "index.html").is_file()
+
+
+def test_command_line_start(benchmark):
+    """`claimbench --help`: what every command pays before it starts (the parser of every subcommand)."""
+    cmd = [sys.executable, "-m", "claimbench", "--help"]
+    walls = []
+    benchmark.pedantic(lambda: walls.append(_wall(cmd, ROOT)), rounds=ROUNDS, iterations=1)
+    benchmark.extra_info.update(rounds=ROUNDS, median_s=sorted(walls)[ROUNDS // 2])
+    assert all(0 < w < 60 for w in walls), f"start walls {walls}: a broken measurement"

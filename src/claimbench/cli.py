@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import re
 import signal
@@ -196,7 +197,6 @@ def _print_broken(df) -> None:
 
 def cmd_run(args) -> int:
     from claimbench import results, runner
-    from claimbench.report.build import collect_folders, terminal_table
 
     out = _out_dir(args.out)
     threads, seeds, jobs = _threads(args.threads), _seeds(args.seeds), _count(args.jobs, "--jobs", 64)
@@ -219,12 +219,17 @@ def cmd_run(args) -> int:
         if shared:
             from claimbench import jobs as shared_pool
 
+            # the table's pandas (~0.3 s) loads while the workers start, not after the last run
+            load = threading.Thread(target=importlib.import_module, args=("claimbench.report.build",), daemon=True)
+            load.start()
             rc = shared_pool.run_shared(builds, specs, out, jobs)
             if rc:
                 return rc
         else:
             for spec in specs:
                 runner.execute(spec, out)
+    from claimbench.report.build import collect_folders, terminal_table
+
     df = collect_folders(out, [(spec.folder(out), spec.variant) for spec in specs])
     print(terminal_table(df))
     _print_broken(df)

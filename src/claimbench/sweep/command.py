@@ -22,7 +22,7 @@ from claimbench import registry, results
 from claimbench.claims import PROFILES
 from claimbench.devices import DEVICES
 from claimbench.params import ParamsError, parse_set, show_name
-from claimbench.sweep import cluster, execute, page, spec
+from claimbench.sweep import cluster, spec
 
 
 def add_parser(sub) -> None:
@@ -80,6 +80,8 @@ def _sweeps(args, params_path: Path, seeds_of) -> list[spec.Sweep]:
 
 def run(args, out: Path, threads: int, seeds_of) -> int:
     """The `sweep` command (called by claimbench.cli with validated --out, threads and the seeds parser)."""
+    from claimbench.sweep import execute, page  # pandas, Dask: not loaded to build the CLI's parser
+
     params_path = Path(args.params)
     workers = None if args.workers is None else _workers(args.workers)
     cluster.check_scheduler(args.scheduler, workers)
