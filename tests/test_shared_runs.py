@@ -175,6 +175,24 @@ def test_a_shared_runs_wall_counts_loading_its_backend_module_as_one_run_does(de
     assert meta["wall_s"] - sum(meta["experiment_wall_s"].values()) >= 0.5, meta["wall_s"]
 
 
+def test_units_are_ordered_by_the_timings_kept_beside_a_run_folder_dvc_deleted(demo_paper, monkeypatch):
+    import shutil
+
+    from claimbench import results
+
+    assert main(["--out", "out", *RUN, "--jobs", "2"]) == 0
+    out = demo_paper.parent / "out"
+    folder = _folder(out, "torch")
+    kept = json.loads(results.timings_path(out, folder).read_text())
+    meta = json.loads((folder / "meta.json").read_text())
+    assert kept == {k: meta[k] for k in ("experiment_wall_s", "figures")}
+    shutil.rmtree(folder)  # as `dvc repro` does before it runs a stage
+    read, real = [], jobs.longest_first
+    monkeypatch.setattr(jobs, "longest_first", lambda units, previous: read.append(previous) or real(units, previous))
+    assert main(["--out", "out", *RUN, "--jobs", "2"]) == 0
+    assert results.timings_path(out, folder).resolve() in [path.resolve() for path in read]
+
+
 def test_a_full_disk_while_drawing_keeps_the_previous_runs(demo_paper, monkeypatch, capsys):
     assert main(["--out", "out", *RUN, "--jobs", "2"]) == 0
     before = {b: (_folder(demo_paper.parent / "out", b) / "meta.json").read_bytes() for b in ("torch", "jax")}

@@ -121,8 +121,9 @@ def figure_count(previous_meta: Path) -> int | None:
 
 def longest_first(units: list[tuple[str, int]], previous_meta: Path) -> list[tuple[str, int]]:
     """The units, longest first by the seconds the previous run in this folder spent on each
-    (meta.json `experiment_wall_s`); as planned when there is none. A unit it did not run costs its
-    experiment's mean, or, if the experiment is new, as much as the longest (started early, to be safe).
+    (meta.json `experiment_wall_s`, or its copy at results.timings_path); as planned when there is
+    none. A unit it did not run costs its experiment's mean, or, if the experiment is new, as much as
+    the longest (started early, to be safe).
 
     The end of a shared run balances when the last units are short (a worker steals from the end), and
     the order changes no number: every unit seeds itself.
@@ -156,7 +157,8 @@ def run_shared(builds: Sequence[dict], specs: Sequence, out_root: Path, jobs: in
     workers = min(jobs, len(specs))
     runs = []
     for b, s in zip(builds, specs, strict=True):
-        previous = s.folder(out_root) / "meta.json"
+        previous = s.folder(out_root) / "meta.json"  # or, under `dvc repro` (which deletes it), its copy
+        previous = previous if previous.is_file() else results.timings_path(out_root, s.folder(out_root))
         runs.append(RunState(b, f"{s.paper.slug}/{s.backend}/{s.profile}",
                              deque(longest_first(runner.plan_units(s), previous)),
                              figures=s.figures, expect=figure_count(previous)))

@@ -63,6 +63,14 @@ def run_dir(out_root: Path, paper: str, backend: str, profile: str, variant: str
     return Path(out_root) / "variants" / paper / backend / profile / variant
 
 
+def timings_path(out_root: Path, folder: Path) -> Path:
+    """Where a run folder's unit seconds and figure names are kept apart from the folder: `dvc repro`
+    deletes a stage's outputs before running it, and the next run orders its units by them
+    (claimbench.jobs). A hint only (not tracked, no number depends on it)."""
+    rel = Path(folder).relative_to(out_root)
+    return Path(out_root) / ".timings" / rel.parent / f"{rel.name}.json"
+
+
 def metrics_path(out_root: Path, paper: str, backend: str, profile: str) -> Path:
     """The small pass/fail-count file DVC tracks as a metric."""
     return Path(out_root) / "metrics" / f"{paper}.{backend}.{profile}.json"

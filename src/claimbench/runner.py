@@ -334,6 +334,8 @@ def _write(spec, out_root, device, verdicts, outputs, errors, times, wall, parts
                 "code": variants.code_fingerprint(spec.paper.folder), "variant": _variant_meta(spec),
                 **results.environment_meta(Path.cwd())}
         results.write_json(tmp / "meta.json", meta)
+        companions[results.timings_path(out_root, final)] = results.json_text(
+            {k: meta[k] for k in ("experiment_wall_s", "figures")})
         if spec.variant is None:  # the DVC metrics file counts the canonical run only
             metrics = results.metrics_path(out_root, slug, spec.backend, spec.profile)
             companions[metrics] = results.json_text(results.metrics_dict(verdicts))
