@@ -75,7 +75,7 @@ importlib.import_module(f"papers.{paper}.figures").draw(by_exp, Path(tempfile.mk
 @pytest.mark.parametrize("paper", ["three_mechanisms", "bottleneck_rank", "edge_of_stability",
                                    "two_timescale_mean_field"])
 def test_draw_a_runs_figures(benchmark, paper, tmp_path):
-    """What a worker pays to draw one run's figures in one part: matplotlib and the theme, then draw."""
+    """What a worker pays to draw all of a run's figures: matplotlib and the theme, then draw."""
     run = ROOT / "reports" / "runs" / paper / "torch" / "fast"
     if not (run / "measurements.json").is_file():
         pytest.skip(f"no fast torch run of {paper} under reports/runs: run `make reproduce` first")

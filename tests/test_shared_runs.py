@@ -79,6 +79,14 @@ def test_a_free_worker_joins_a_drawing_only_while_two_figures_may_be_left():
     assert _give(runs, home, 2) is None
 
 
+def test_a_free_worker_runs_units_left_before_it_joins_a_drawing():
+    runs, home = [_state(1, figures=True), _state(3)], {}
+    assert [_give(runs, home, w)[:2] for w in (0, 1)] == [("unit", 0), ("unit", 1)]
+    runs[0].out = 0
+    assert _give(runs, home, 0) == ("figures", 0, None)
+    assert _give(runs, home, 2) == ("unit", 1, ("e2", 0))  # not a join: run 1 has units nobody took
+
+
 def test_a_run_without_figures_is_written_as_soon_as_its_units_are_back():
     runs, home = [_state(1), _state(3)], {}
     assert [_give(runs, home, w)[:2] for w in (0, 1)] == [("unit", 0), ("unit", 1)]
@@ -94,14 +102,18 @@ def test_a_free_worker_starts_a_run_nobody_has_started_before_stealing():
     assert home == {0: 2, 1: 1}
 
 
-class _LoggedPool(jobs._Pool):
-    """The pool, noting which worker was granted which figure."""
+class _AlternatingPool(jobs._Pool):
+    """The pool, but a figure nobody has claimed is granted only to worker (its turn mod 2): whatever the
+    timing, each of the two drawers saves every other figure. It notes who was granted what."""
 
     def __init__(self, *args):
         super().__init__(*args)
         self.granted = []
 
     def _grant(self, runs, w, turn):
+        if turn not in runs[self.busy[w][1]].claimed and turn % 2 != w:
+            self.workers[w][1].send(False)  # the other drawer's
+            return
         before = set(runs[self.busy[w][1]].claimed)
         super()._grant(runs, w, turn)
         if turn not in before:
@@ -110,7 +122,7 @@ class _LoggedPool(jobs._Pool):
 
 def _drawn_by_two_workers(params: Path, out: Path) -> list:
     """zz_demo's torch run, its units run here, then drawn and written by a pool of two workers that
-    are both free at once: one starts on the figures, the other joins in. The figures it granted."""
+    are both free at once: one starts on the figures, the other joins in. The figures granted."""
     from claimbench import results, runner
 
     build = dict(paper="zz_demo", backend="torch", profile="fast", params_path=params)
@@ -118,7 +130,7 @@ def _drawn_by_two_workers(params: Path, out: Path) -> list:
     state = jobs.RunState(build, "zz_demo/torch/fast", deque(), figures=True)
     for unit in runner.plan_units(spec):
         runner.record_unit(unit, runner.run_unit(spec, *unit), state.outputs, state.errors, state.times)
-    pool = _LoggedPool(2, out, 1)
+    pool = _AlternatingPool(2, out, 1)
     with results.run_lock(spec.folder(out)):
         try:
             assert pool.drive([state]) == []
@@ -127,12 +139,10 @@ def _drawn_by_two_workers(params: Path, out: Path) -> list:
     return pool.granted
 
 
-def test_two_workers_draw_one_run_and_its_figures_are_a_serial_runs(demo_paper, monkeypatch):
-    monkeypatch.setenv("ZZ_DEMO_SAVE_SECONDS", "1")  # each figure takes its saver a second
+def test_two_workers_draw_one_run_and_its_figures_are_a_serial_runs(demo_paper):
     assert main(["--out", "serial", *RUN[:3], "torch", "--profile", "fast"]) == 0
     granted = _drawn_by_two_workers(demo_paper, demo_paper.parent / "shared")
-    assert sorted(turn for _, turn in granted) == [0, 1, 2]  # each figure saved once
-    assert {w for w, _ in granted} == {0, 1}, f"one worker saved every figure: {granted}"
+    assert sorted(granted) == [(0, 0), (0, 2), (1, 1)]  # each figure saved once, by both drawers
     shared, serial = (_folder(demo_paper.parent / name, "torch") for name in ("shared", "serial"))
     for name in ("figures/fig.png", "figures/fig_abs.png", "figures/fig_x.png", "verdicts.json"):
         assert (shared / name).read_bytes() == (serial / name).read_bytes(), name
@@ -141,11 +151,9 @@ def test_two_workers_draw_one_run_and_its_figures_are_a_serial_runs(demo_paper, 
 
 
 def test_a_figure_failing_in_one_drawer_fails_the_figures_as_in_a_serial_run(demo_paper, monkeypatch):
-    monkeypatch.setenv("ZZ_DEMO_BAD_LABEL", "1")  # the second figure fails when saved: by one drawer only
-    monkeypatch.setenv("ZZ_DEMO_SAVE_SECONDS", "1")
+    monkeypatch.setenv("ZZ_DEMO_BAD_LABEL", "1")  # the second figure fails when saved: by worker 1 only
     assert main(["--out", "serial", *RUN[:3], "torch", "--profile", "fast"]) == 0
-    granted = _drawn_by_two_workers(demo_paper, demo_paper.parent / "shared")
-    assert {w for w, _ in granted} == {0, 1}, f"one worker saved every figure: {granted}"
+    assert (1, 1) in _drawn_by_two_workers(demo_paper, demo_paper.parent / "shared")
     shared, serial = (json.loads((_folder(demo_paper.parent / name, "torch") / "meta.json").read_text())
                       for name in ("shared", "serial"))
     assert (shared["figures"], shared["figure_error"]) == (serial["figures"], serial["figure_error"])
@@ -172,7 +180,7 @@ def test_a_shared_runs_wall_counts_loading_its_backend_module_as_one_run_does(de
     monkeypatch.setenv("ZZ_DEMO_IMPORT_SECONDS", "0.5")  # zz_demo's torch_impl takes 0.5 s to import
     assert main(["--out", "shared", *RUN, "--jobs", "2"]) == 0
     meta = json.loads((_folder(demo_paper.parent / "shared", "torch") / "meta.json").read_text())
-    assert meta["wall_s"] - sum(meta["experiment_wall_s"].values()) >= 0.5, meta["wall_s"]
+    assert meta["wall_s"] - sum(meta["experiment_wall_s"].values()) >= 0.45, meta["wall_s"]
 
 
 def test_units_are_ordered_by_the_timings_kept_beside_a_run_folder_dvc_deleted(demo_paper, monkeypatch):

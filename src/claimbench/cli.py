@@ -220,7 +220,7 @@ def cmd_run(args) -> int:
             from claimbench import jobs as shared_pool
 
             # the table's pandas (~0.3 s) loads while the workers start, not after the last run
-            load = threading.Thread(target=importlib.import_module, args=("claimbench.report.build",), daemon=True)
+            load = threading.Thread(target=importlib.import_module, args=("claimbench.report.build",))
             load.start()
             rc = shared_pool.run_shared(builds, specs, out, jobs)
             if rc:

@@ -50,11 +50,12 @@ class RunState:
     times: dict = field(default_factory=dict)
     out: int = 0  # units handed out and not yet back
     load: float = 0.0  # seconds the first worker on it spent loading its backend module
+    loader: int | None = None  # that worker
     figures: bool = False  # the run draws figures once its units are back
     expect: int | None = None  # how many figures the previous run in its folder drew (None: unknown)
     drawers: int = 0  # workers drawing its figures now
     drawn: list = field(default_factory=list)  # the drawers' draw_figures results
-    claimed: set = field(default_factory=set)  # figures (by drawing order) a drawer is saving
+    claimed: set = field(default_factory=set)  # figures (by drawing order) granted to a drawer
     started: bool = False
     written: bool = False
     bar: Any = None
@@ -83,8 +84,8 @@ class RunState:
 def next_task(runs: list[RunState], home: dict[int, int], worker: int) -> tuple | None:
     """The next task for a free worker, first found of: a unit of its own run or of a run not started
     yet; ("write", run, None) for a run whose units and figure drawers are all back; ("figures", run,
-    None) for a run whose units are all back and nobody draws, then for one being drawn (to join in);
-    a unit from the end of the run with the most units left.
+    None) for a run whose units are all back and nobody draws; a unit from the end of the run with the
+    most units left; ("figures", run, None) for a run being drawn (to join in).
 
     `home` maps worker → the run it works on (updated here); None when nothing is left to hand out.
     """
@@ -100,7 +101,8 @@ def next_task(runs: list[RunState], home: dict[int, int], worker: int) -> tuple 
         if r.ready:
             r.written = True
             return "write", i, None
-    for pick in (RunState.to_draw, RunState.to_join):
+    waiting = any(r.todo for r in runs)  # units not handed out go before joining a drawing
+    for pick in (RunState.to_draw, RunState.to_join)[:1 if waiting else 2]:
         for i, r in enumerate(runs):
             if pick(r):
                 r.drawers += 1
@@ -232,6 +234,7 @@ class _Pool:
         r = runs[i]
         if kind == "unit":
             r.out += 1
+            r.loader = w if r.loader is None else r.loader
             message = ("unit", i, r.build, unit)
         elif kind == "figures":
             message = ("figures", i, r.build, r.outputs)
@@ -272,7 +275,7 @@ class _Pool:
                 return []
             reply = ("failed", why.replace("running it", "writing it" if kind == "write" else "drawing its figures"))
         if kind == "figures" and r.written:
-            return []  # its run was given up while this part was out: that was said once
+            return []  # its run was given up while this drawer was out: that was said once
         if reply[0] == "failed":
             return self._give_up(r, reply[1])
         if kind == "write":
@@ -284,7 +287,8 @@ class _Pool:
 
         r.out -= 1
         record_unit(unit, reply[1], r.outputs, r.errors, r.times)
-        r.load = r.load or reply[2]  # the first worker on it loaded its module, as a one-run process does
+        if reply[2] and (w == r.loader or not r.load):  # the load of the first worker on it, as one
+            r.load = reply[2]  # run counts it (another worker's only if that one's is not back)
         r.bar.set_postfix_str(f"{unit[0]} seed {unit[1]}")
         r.bar.update(1)
         return []
@@ -348,7 +352,10 @@ def serve(conn, setup: dict) -> None:
 def _ask(conn, turn: int) -> bool:
     """May this worker save the figure it draws `turn`-th? (The parent grants each one once.)"""
     conn.send(("claim", turn))
-    return bool(conn.recv())
+    answer = conn.recv()
+    if answer is None:  # told to stop (the caller was interrupted)
+        raise EOFError
+    return bool(answer)
 
 
 def _spec_to_write(runner, build: dict):
