@@ -281,16 +281,16 @@ def _call_draw(mod, outputs: dict, folder: Path) -> tuple[dict, str]:
         return {}, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
-def _place_figures(parts: list, folder: Path) -> tuple[dict, str]:
+def _place_figures(drawn_by: list, folder: Path) -> tuple[dict, str]:
     """Write the PNGs of every drawer (draw_figures results) into the run's figures folder and check
     every figure drawn there: ({name: file} of the good ones, the broken ones in one line). If drawing
     failed, no figure and the error one drawer alone meets first (every drawer plots every figure,
     each saves those granted to it)."""
-    failed = sorted((reached, error) for _, error, _, reached in parts if error)
+    failed = sorted((reached, error) for _, error, _, reached in drawn_by if error)
     if failed:
         return {}, failed[0][1]
     drawn, problems = {}, []
-    for names, _, files, _ in parts:
+    for names, _, files, _ in drawn_by:
         drawn.update(names)
         for file, data in files.items():
             (folder / "figures").mkdir(exist_ok=True)
@@ -305,7 +305,7 @@ def _place_figures(parts: list, folder: Path) -> tuple[dict, str]:
     return good, "; ".join(problems)
 
 
-def _write(spec, out_root, device, verdicts, outputs, errors, times, wall, parts) -> None:
+def _write(spec, out_root, device, verdicts, outputs, errors, times, wall, drawn_by) -> None:
     slug = spec.paper.slug
     final = spec.folder(out_root)
     companions = {}
@@ -320,7 +320,7 @@ def _write(spec, out_root, device, verdicts, outputs, errors, times, wall, parts
             s, arrays = results.split_measurements(out)
             scalars.setdefault(exp, {})[str(seed)] = s
             results.save_arrays(tmp / "arrays", exp, seed, arrays)
-        figures, fig_error = _place_figures(parts, tmp) if spec.figures else ({}, "")
+        figures, fig_error = _place_figures(drawn_by, tmp) if spec.figures else ({}, "")
         results.write_json(tmp / "measurements.json", scalars)
         results.write_json(tmp / "verdicts.json", [v.to_dict() for v in verdicts])
         meta = {"paper": slug, "backend": spec.backend, "profile": spec.profile, "device": device,
