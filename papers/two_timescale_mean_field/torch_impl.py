@@ -40,10 +40,17 @@ def second_layer(Phi, rhs, c: float):
     return sol, Phi.T @ sol
 
 
+def _tanh_(Z):
+    """tanh in place, as 2 sigmoid(2z) - 1: torch's float64 tanh is not vectorised on AVX2 CPUs (3x XLA's
+    time, 18 % of a step); this is 2x faster, within 3.4e-16 of tanh (absolute; h' = 1 - h^2 follows it)."""
+    # tanh z = 2 sigma(2z) - 1
+    return Z.mul_(2.0).sigmoid_().mul_(2.0).sub_(1.0)
+
+
 def mfld_step(W, Xa, y, zeta, xi, hyper: Hyper, label_scale: float):
     """One outer step; returns (new W, G_data + G_reg at the old W)."""
     n, N, dp = Xa.shape[0], W.shape[0], Xa.shape[1]
-    Phi = torch.tanh_(Xa @ W.T)
+    Phi = _tanh_(Xa @ W.T)
     # alpha = M^{-1} y, a_i = h(w_i)^T alpha (representer theorem); label noise: beta = M^{-1} s xi, b = Phi^T beta
     rhs = torch.stack([y, label_scale * xi], 1) if label_scale != 0.0 else y[:, None]
     sol, coef = second_layer(Phi, rhs, n * hyper.lambda_a)
