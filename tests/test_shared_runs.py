@@ -244,3 +244,21 @@ def test_units_go_longest_first_by_the_previous_runs_seconds(tmp_path):
     assert jobs.longest_first(units, meta) == [("b", 0), ("b", 1), ("d", 0), ("c", 0), ("a", 1), ("a", 0)]
     meta.write_text("{not json")
     assert jobs.longest_first(units, meta) == units
+
+
+def test_a_terminated_worker_leaves_no_semaphore_behind(tmp_path):
+    """A worker draws progress bars and is stopped by terminate(): tqdm's default lock (a multiprocessing
+    semaphore) made the resource tracker warn 'leaked semaphore' at the end of most stages."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "worker_like.py"
+    script.write_text("import multiprocessing as mp, os, signal\n"
+                      "mp.set_start_method('spawn')  # how jobs starts its workers\n"
+                      "from claimbench.progress import progress\n"
+                      "for _ in progress(range(3), desc='bars'):\n    pass\n"
+                      "os.kill(os.getpid(), signal.SIGTERM)  # as _Pool.close stops an idle worker\n")
+    env = {k: v for k, v in os.environ.items() if k != "CLAIMBENCH_QUIET"}  # bars drawn
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == -signal.SIGTERM and "bars" in done.stderr
+    assert "leaked semaphore" not in done.stderr, done.stderr
