@@ -36,8 +36,16 @@ def hvp(loss_fn: Callable, theta: torch.Tensor, v: torch.Tensor, *args) -> torch
     with torch.enable_grad():
         t = theta.detach().requires_grad_(True)
         (g,) = torch.autograd.grad(loss_fn(t, *args), t, create_graph=True)
-        # H v = ∇_θ (∇L(θ) · v)
-        (hv,) = torch.autograd.grad(g, t, grad_outputs=v)
+        return _grad_dot(g, t, v, retain=False)
+
+
+def _grad_dot(g: torch.Tensor, t: torch.Tensor, v: torch.Tensor, retain: bool) -> torch.Tensor:
+    """∇_t (g · v) for g = ∇L(t) built with create_graph. The scalar g · v is differentiated rather than
+    g with grad_outputs=v: the same numbers (the backward of the sum and product hands g's graph
+    exactly v), but torch imports sympy (0.7-1 s, once per process) the first time grad_outputs is
+    given, which an edge-of-stability unit paid inside its wall."""
+    # H v = ∇_θ (∇L(θ) · v)
+    (hv,) = torch.autograd.grad((g * v).sum(), t, retain_graph=retain)
     return hv
 
 
@@ -73,9 +81,8 @@ def make_matvec(loss_fn: Callable, theta: torch.Tensor, *args) -> Callable[[np.n
 
     def reuse(v: np.ndarray) -> np.ndarray:
         vt = torch.as_tensor(v, dtype=theta.dtype, device=theta.device)
-        with torch.enable_grad():
-            # H v = ∇_θ (∇L(θ) · v), through the kept graph of ∇L(θ)
-            (hv,) = torch.autograd.grad(g, t, grad_outputs=vt, retain_graph=True)
+        with torch.enable_grad():  # through the kept graph of ∇L(θ)
+            hv = _grad_dot(g, t, vt, retain=True)
         return hv.detach().cpu().numpy().astype(np.float64)
 
     return reuse
