@@ -131,6 +131,28 @@ def test_torch_and_jax_gd_agree(smoke, backends):
             assert np.abs(a - b).max() <= tolerance("float64")["rtol"] * max(np.abs(b).max(), 1.0)
 
 
+def test_torch_gd_on_buffers_is_bitwise_the_plain_loop(smoke, backends):
+    """torch's GD steps write into two alternating buffer pairs (_GdSteps): the same bits as the plain
+    loop `ke = k (k u·w - a); u, w = u - s_u ke w, w - s_w ke u`, with the input arrays untouched."""
+    import torch
+    torch_impl, _ = backends
+    for batch in _small_batches(smoke):
+        u0 = batch.u0.copy()
+        us, ws, _ = torch_impl.simulate_gd(batch)
+        assert np.array_equal(batch.u0, u0)
+        t = lambda x: torch.as_tensor(np.asarray(x), dtype=torch.float64)  # noqa: E731
+        u, W, n = t(batch.u0), t(batch.W0), t(batch.n)
+        k, a, nn = t(batch.kappa)[:, None], t(batch.a)[:, None], (n * n).sum(1, keepdim=True)
+        su, sw = t(batch.h * batch.eta_u)[:, None], t(batch.h * batch.eta_w)[:, None] * nn
+        w = (W @ n[:, :, None])[..., 0]
+        for step in range(batch.n_steps):
+            ke = k * (k * (u * w).sum(1, keepdim=True) - a)
+            u, w = torch.addcmul(u, su * ke, w, value=-1.0), torch.addcmul(w, sw * ke, u, value=-1.0)
+            if (step + 1) % (batch.n_steps // batch.n_records) == 0:
+                r = (step + 1) // (batch.n_steps // batch.n_records)
+                assert np.array_equal(us[:, r], u.numpy()) and np.array_equal(ws[:, r], w.numpy()), r
+
+
 def test_torch_written_gradient_equals_autograd(backends):
     import torch
     rng = np.random.default_rng(5)
