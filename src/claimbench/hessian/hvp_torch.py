@@ -4,7 +4,11 @@ Same signatures as `claimbench.hessian.hvp_jax`: `loss_fn(theta, *args) -> scala
 1-D tensor. H v = ∇_θ (∇L(θ) · v) — Pearlmutter's trick by reverse-over-reverse, as Cohen et al.
 (ICLR 2021) compute it. In eager torch this costs about 2.5-3 gradients, where torch.func's
 forward-over-reverse `jvp(grad(L))` (jax's choice) costs 3.5-11 (functorch's per-operation overhead;
-benchmarks/bench_hessian.py measures both).
+benchmarks/bench_hessian.py measures both). The scalar ∇L · v is differentiated, not ∇L with
+`grad_outputs=v`: the same numbers (the backward of the sum and the product hands ∇L's graph exactly v),
+but torch imports sympy (0.7-1 s, once per process) the first time `grad_outputs` is given, which the
+first edge-of-stability unit of each torch worker paid inside its wall. (`hvp` stays self-contained:
+the course assignment hands out its source as the reference answer.)
 """
 from __future__ import annotations
 
@@ -36,16 +40,8 @@ def hvp(loss_fn: Callable, theta: torch.Tensor, v: torch.Tensor, *args) -> torch
     with torch.enable_grad():
         t = theta.detach().requires_grad_(True)
         (g,) = torch.autograd.grad(loss_fn(t, *args), t, create_graph=True)
-        return _grad_dot(g, t, v, retain=False)
-
-
-def _grad_dot(g: torch.Tensor, t: torch.Tensor, v: torch.Tensor, retain: bool) -> torch.Tensor:
-    """∇_t (g · v) for g = ∇L(t) built with create_graph. The scalar g · v is differentiated rather than
-    g with grad_outputs=v: the same numbers (the backward of the sum and product hands g's graph
-    exactly v), but torch imports sympy (0.7-1 s, once per process) the first time grad_outputs is
-    given, which an edge-of-stability unit paid inside its wall."""
-    # H v = ∇_θ (∇L(θ) · v)
-    (hv,) = torch.autograd.grad((g * v).sum(), t, retain_graph=retain)
+        # H v = ∇_θ (∇L(θ) · v)
+        (hv,) = torch.autograd.grad((g * v).sum(), t)
     return hv
 
 
@@ -81,8 +77,9 @@ def make_matvec(loss_fn: Callable, theta: torch.Tensor, *args) -> Callable[[np.n
 
     def reuse(v: np.ndarray) -> np.ndarray:
         vt = torch.as_tensor(v, dtype=theta.dtype, device=theta.device)
-        with torch.enable_grad():  # through the kept graph of ∇L(θ)
-            hv = _grad_dot(g, t, vt, retain=True)
+        with torch.enable_grad():
+            # H v = ∇_θ (∇L(θ) · v), through the kept graph of ∇L(θ)
+            (hv,) = torch.autograd.grad((g * vt).sum(), t, retain_graph=True)
         return hv.detach().cpu().numpy().astype(np.float64)
 
     return reuse
