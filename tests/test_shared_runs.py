@@ -196,7 +196,8 @@ def test_units_are_ordered_by_the_timings_kept_beside_a_run_folder_dvc_deleted(d
     assert kept == {k: meta[k] for k in ("experiment_wall_s", "figures")}
     shutil.rmtree(folder)  # as `dvc repro` does before it runs a stage
     read, real = [], jobs.longest_first
-    monkeypatch.setattr(jobs, "longest_first", lambda units, previous: read.append(previous) or real(units, previous))
+    monkeypatch.setattr(jobs, "longest_first", lambda units, previous, shipped: read.append(previous) or real(
+        units, previous, shipped))
     assert main(["--out", "out", *RUN, "--jobs", "2"]) == 0
     assert results.timings_path(out, folder).resolve() in [path.resolve() for path in read]
 
@@ -244,6 +245,27 @@ def test_units_go_longest_first_by_the_previous_runs_seconds(tmp_path):
     assert jobs.longest_first(units, meta) == [("b", 0), ("b", 1), ("d", 0), ("c", 0), ("a", 1), ("a", 0)]
     meta.write_text("{not json")
     assert jobs.longest_first(units, meta) == units
+
+
+def test_a_first_run_orders_its_units_by_the_committed_unit_seconds(demo_paper, monkeypatch):
+    """No earlier run in the folder nor kept timings (a fresh clone): the units go longest first by the
+    seconds in <out>/unit_seconds.json, which `python -m claimbench.jobs` writes from the runs there."""
+    out = demo_paper.parent / "out"
+    assert main(["--out", str(out), *RUN, "--jobs", "2"]) == 0
+    table = json.loads(jobs.write_unit_seconds(out).read_text())
+    assert sorted(table) == ["zz_demo/jax/fast", "zz_demo/torch/fast"]
+    assert sorted(table["zz_demo/torch/fast"]) == ["e1/seed0", "e1/seed1", "e2/seed0"]
+    fresh = demo_paper.parent / "fresh"
+    fresh.mkdir()
+    (fresh / jobs.UNIT_SECONDS).write_text(json.dumps({"zz_demo/torch/fast": {"e1/seed0": 1.0, "e1/seed1": 2.0,
+                                                                                "e2/seed0": 5.0}}))
+    orders, real = {}, jobs.longest_first
+    monkeypatch.setattr(jobs, "longest_first", lambda units, previous, shipped: orders.setdefault(
+        len(orders), real(units, previous, shipped)))
+    assert main(["--out", str(fresh), *RUN, "--jobs", "2"]) == 0
+    # torch by the table, jax (not in it) as planned
+    assert orders == {0: [("e2", 0), ("e1", 1), ("e1", 0)], 1: [("e1", 0), ("e1", 1), ("e2", 0)]}
+    assert jobs.shipped_seconds(fresh, "zz_demo/jax/fast") is None
 
 
 def test_a_terminated_worker_leaves_no_semaphore_behind(tmp_path):

@@ -121,19 +121,38 @@ def figure_count(previous_meta: Path) -> int | None:
         return None
 
 
-def longest_first(units: list[tuple[str, int]], previous_meta: Path) -> list[tuple[str, int]]:
+# committed beside the run folders (reports/): each fast run's unit seconds on the machine that wrote it
+# (`python -m claimbench.jobs`), the order of a first run, when no earlier run left its own seconds
+UNIT_SECONDS = "unit_seconds.json"
+
+
+def shipped_seconds(out_root: Path, name: str) -> dict | None:
+    """The unit seconds <out_root>/unit_seconds.json holds for run `name` (paper/backend/profile)."""
+    try:
+        return json.loads((Path(out_root) / UNIT_SECONDS).read_text())[name]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def longest_first(units: list[tuple[str, int]], previous_meta: Path,
+                  shipped: dict | None = None) -> list[tuple[str, int]]:
     """The units, longest first by the seconds the previous run in this folder spent on each
-    (meta.json `experiment_wall_s`, or its copy at results.timings_path); as planned when there is
-    none. A unit it did not run costs its experiment's mean, or, if the experiment is new, as much as
-    the longest (started early, to be safe).
+    (meta.json `experiment_wall_s`, or its copy at results.timings_path), else by `shipped` (see
+    UNIT_SECONDS: without them, a fresh clone's first `dvc repro` ran its units in plan order and took
+    0.63 of its runs' summed walls, against 0.60 with them); as planned when there is neither. A unit
+    without seconds costs its experiment's mean, or, if the experiment is new, as much as the longest
+    (started early, to be safe).
 
     The end of a shared run balances when the last units are short (a worker steals from the end), and
     the order changes no number: every unit seeds itself.
     """
     try:
         walls = json.loads(previous_meta.read_text())["experiment_wall_s"]
+    except (OSError, ValueError, KeyError, TypeError):
+        walls = shipped
+    try:
         seen = {tuple(k.rsplit("/seed", 1)): float(v) for k, v in walls.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError):
         return units
     by_exp: dict[str, list[float]] = {}
     for (exp, _), sec in seen.items():
@@ -161,8 +180,9 @@ def run_shared(builds: Sequence[dict], specs: Sequence, out_root: Path, jobs: in
     for b, s in zip(builds, specs, strict=True):
         previous = s.folder(out_root) / "meta.json"  # or, under `dvc repro` (which deletes it), its copy
         previous = previous if previous.is_file() else results.timings_path(out_root, s.folder(out_root))
-        runs.append(RunState(b, f"{s.paper.slug}/{s.backend}/{s.profile}",
-                             deque(longest_first(runner.plan_units(s), previous)),
+        name = f"{s.paper.slug}/{s.backend}/{s.profile}"
+        runs.append(RunState(b, name, deque(longest_first(runner.plan_units(s), previous,
+                                                          shipped_seconds(out_root, name))),
                              figures=s.figures, expect=figure_count(previous)))
     for i, r in enumerate(runs):
         r.bar = progress(range(len(r.todo)), desc=r.name, leave=True, position=i)
@@ -380,3 +400,22 @@ def _one_line(exc: Exception) -> str:
 
         return results.os_error_line(exc)
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+def write_unit_seconds(out_root: Path, profile: str = "fast") -> Path:
+    """Write <out_root>/unit_seconds.json from the `profile` runs under <out_root>/runs (their meta.json
+    `experiment_wall_s`, to 0.01 s); rerun by hand when the papers' costs have moved a lot."""
+    from claimbench import results
+
+    table = {}
+    for meta in sorted(Path(out_root).glob(f"runs/*/*/{profile}/meta.json")):
+        walls = json.loads(meta.read_text())["experiment_wall_s"]
+        table[meta.parent.relative_to(Path(out_root) / "runs").as_posix()] = {
+            k: round(float(v), 2) for k, v in sorted(walls.items())}
+    path = Path(out_root) / UNIT_SECONDS
+    results.write_text(path, json.dumps(table, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+if __name__ == "__main__":  # python -m claimbench.jobs [OUT]: refresh the committed unit seconds
+    print(f"wrote {write_unit_seconds(Path(sys.argv[1] if len(sys.argv) > 1 else 'reports'))}")
