@@ -405,12 +405,12 @@ def _one_line(exc: Exception) -> str:
 def write_unit_seconds(out_root: Path, profile: str = "fast") -> Path:
     """Write <out_root>/unit_seconds.json from the `profile` runs under <out_root>/runs (their meta.json
     `experiment_wall_s`, to 0.01 s); rerun by hand when the papers' costs have moved a lot."""
-    from claimbench import results
+    from claimbench import results, results_check
 
     table = {}
-    for meta in sorted(Path(out_root).glob(f"runs/*/*/{profile}/meta.json")):
-        walls = json.loads(meta.read_text())["experiment_wall_s"]
-        table[meta.parent.relative_to(Path(out_root) / "runs").as_posix()] = {
+    for folder in results_check.find_runs(out_root, profile):
+        walls = json.loads((folder / "meta.json").read_text())["experiment_wall_s"]
+        table[folder.relative_to(Path(out_root) / "runs").as_posix()] = {
             k: round(float(v), 2) for k, v in sorted(walls.items())}
     path = Path(out_root) / UNIT_SECONDS
     results.write_text(path, json.dumps(table, indent=1, sort_keys=True) + "\n")
